@@ -1,0 +1,1 @@
+"""Our extensions of Rasa: NLU components loaded by config.yml. Training data lives in bot/data."""
