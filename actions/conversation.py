@@ -24,4 +24,4 @@ class ActionResetOrderForms(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         resets = [SlotSet(slot, None) for slot in FORM_ANSWER_SLOTS]
-        return resets + [SlotSet("order_id_attempts", 0)]
+        return resets + [SlotSet("order_id_attempts", 0), SlotSet("remembered_order_id", None)]

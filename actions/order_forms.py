@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -22,10 +23,16 @@ from actions.store import Order
 # Intents that, while we wait for an order number, mean "this was my answer" rather than
 # "I have a new question": only these count as a failed try.
 ANSWER_INTENTS = {"inform", "affirm", "deny", "nlu_fallback", "out_of_scope"}
+# What extraction hands to validation for "an answer with no number in it". Extra slots
+# returned by an extract_ method are dropped by rasa-sdk, so validation does the bookkeeping.
+NO_NUMBER = ""
 
 
 class _OrderNumberSteps:
     """Shared extraction and validation of `order_id`; mixed into each form's validator."""
+
+    # Forms that change an order confirm a remembered order number before acting on it.
+    confirms_remembered_order = False
 
     async def blocker(self, order: Order) -> Optional[str]:
         """The response explaining why this form cannot go on for this order, if any."""
@@ -55,15 +62,17 @@ class _OrderNumberSteps:
             return {}
         if next(tracker.get_latest_entity_values("order_id"), None):
             return {}  # the domain's entity mapping already fills it
-        text = tracker.latest_message.get("text") or ""
-        candidate = shop_rules.order_number_in_text(text)
+        intent = _latest_intent(tracker)
+        remembered = tracker.get_slot("remembered_order_id")
+        if remembered and intent == "affirm":
+            return {"order_id": remembered}
+        candidate = shop_rules.order_number_in_text(tracker.latest_message.get("text") or "")
         if candidate:
             return {"order_id": candidate}
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent in ANSWER_INTENTS:
-            # Counted here because no number means validate_order_id never runs.
-            return {"order_id_attempts": _attempts(tracker) + 1}
-        return {}
+            # An answer without a number: validation explains, and counts the try.
+            return {"order_id": NO_NUMBER}
+        return {}  # a new question: let the form step aside so it gets answered
 
     async def validate_order_id(
         self,
@@ -72,7 +81,11 @@ class _OrderNumberSteps:
         tracker: Tracker,
         domain: DomainDict,
     ) -> Dict[Text, Any]:
+        if slot_value == NO_NUMBER:
+            return _without_number(dispatcher, tracker)
         order_id = shop_rules.normalise_order_id(slot_value)
+        if self.confirms_remembered_order and not _given_just_now(tracker, order_id):
+            return {"order_id": None, "remembered_order_id": order_id}
         if not shop_rules.is_well_formed_order_id(order_id):
             dispatcher.utter_message(response="utter_order_id_malformed", order_id=slot_value)
             return _failed_try(tracker)
@@ -81,6 +94,25 @@ class _OrderNumberSteps:
             dispatcher.utter_message(response="utter_order_id_unknown", order_id=order_id)
             return _failed_try(tracker)
         return {"order_id": order_id, "order_id_attempts": 0}
+
+
+def _latest_intent(tracker: Tracker) -> Optional[str]:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def _without_number(dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+    if tracker.get_slot("remembered_order_id") and _latest_intent(tracker) == "deny":
+        # "No, another order": forget the remembered one and ask plainly.
+        return {"order_id": None, "remembered_order_id": None}
+    dispatcher.utter_message(response="utter_order_id_missing")
+    return _failed_try(tracker)
+
+
+def _given_just_now(tracker: Tracker, order_id: str) -> bool:
+    """Did the customer name or confirm this order in their latest message?"""
+    text = shop_rules.normalise_order_id(tracker.latest_message.get("text") or "")
+    confirmed = _latest_intent(tracker) == "affirm" and tracker.get_slot("remembered_order_id") == order_id
+    return order_id in text or confirmed
 
 
 def _attempts(tracker: Tracker) -> int:
@@ -97,6 +129,8 @@ class ValidateOrderIdForm(_OrderNumberSteps, FormValidationAction):
 
 
 class ValidateCancelForm(_OrderNumberSteps, FormValidationAction):
+    confirms_remembered_order = True
+
     def name(self) -> Text:
         return "validate_cancel_form"
 
@@ -105,6 +139,8 @@ class ValidateCancelForm(_OrderNumberSteps, FormValidationAction):
 
 
 class ValidateReturnForm(_OrderNumberSteps, FormValidationAction):
+    confirms_remembered_order = True
+
     def name(self) -> Text:
         return "validate_return_form"
 
@@ -117,6 +153,8 @@ class ValidateReturnForm(_OrderNumberSteps, FormValidationAction):
 
 
 class ValidateChangeAddressForm(_OrderNumberSteps, FormValidationAction):
+    confirms_remembered_order = True
+
     def name(self) -> Text:
         return "validate_change_address_form"
 
@@ -135,3 +173,19 @@ class ValidateChangeAddressForm(_OrderNumberSteps, FormValidationAction):
             dispatcher.utter_message(response="utter_address_too_short")
             return {"new_address": None}
         return {"new_address": address}
+
+
+class ActionAskOrderId(Action):
+    """Asks for the order number, offering the one from earlier in the conversation if any."""
+
+    def name(self) -> Text:
+        return "action_ask_order_id"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        if tracker.get_slot("remembered_order_id"):
+            dispatcher.utter_message(response="utter_ask_order_id_remembered")
+        else:
+            dispatcher.utter_message(response="utter_ask_order_id")
+        return []

@@ -17,7 +17,7 @@ from actions.store import Order
 # Banks take up to this many business days to post an approved refund.
 REFUND_POSTING_DAYS = 5
 
-FORM_RESET = [SlotSet("order_id_attempts", 0)]
+FORM_RESET = [SlotSet("order_id_attempts", 0), SlotSet("remembered_order_id", None)]
 
 
 async def order_or_apology(dispatcher: CollectingDispatcher, tracker: Tracker) -> Order | None:

@@ -1,0 +1,77 @@
+# Everything a person or CI does, with its own set-up: `make run`, `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The first Python 3.10 we can find (Rasa 3.6 supports 3.8-3.10); pyenv shims may exist
+# without a selected version, so each candidate is tried, not just looked up.
+PYTHON310 := $(shell for c in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
+	$$c -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo $$c; break; }; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
+MODEL := models/pinecone.tar.gz
+DATA ?= ../shared/datasets
+export PYTHONPATH := $(CURDIR)
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+RASA := $(PY) -W ignore -m rasa
+
+.PHONY: help install model run test test-unit test-e2e validate test-stories lint bench bench-nlu lock clean
+
+help:
+	@echo "make run        start the bot, the action server, Redis and the chat page"
+	@echo "make test       validate the data, run the test stories and the whole pytest suite"
+	@echo "make lint       ruff and mypy"
+	@echo "make bench      turn latency of the bot over REST (ours vs DIET)"
+	@echo "make bench-nlu  BANKING77 accuracy of our NLU pipeline (DATA=$(DATA))"
+
+$(INSTALLED): requirements.lock
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: install python3.10 (Rasa 3.6 needs 3.8-3.10)."; exit 1; }
+	@test -x $(PY) || { echo "[install] creating $(VENV) with $(PYTHON310)"; $(PYTHON310) -m venv $(VENV); }
+	@echo "[install] installing pinned dependencies (about 5 minutes the first time)"
+	$(PY) -m pip install --upgrade "pip==24.2"
+	$(PY) -m pip install --progress-bar on -r requirements.lock
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(INSTALLED)
+
+# Rasa fingerprints the data, domain and config: unchanged input means no retraining.
+model: install
+	@echo "[model] training if the data, domain or config changed (about 30 s when it does)"
+	$(RASA) train --data bot/data --domain domain.yml --config config.yml --out models --fixed-model-name pinecone
+
+run: model
+	$(PY) -m stack.run
+
+validate: install
+	$(RASA) data validate --data bot/data --domain domain.yml --config config.yml --fail-on-warnings
+
+test-stories: model
+	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories
+
+test-unit: install
+	$(PY) -m pytest tests --ignore=tests/e2e
+
+test-e2e: model
+	$(PY) -m pytest tests/e2e
+
+test: validate test-stories
+	$(PY) -m pytest tests
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+bench: model
+	$(PY) -m bench.turn_latency
+
+bench-nlu: install
+	$(PY) -m bench.nlu_banking77 --data $(DATA)
+
+lock: install
+	$(PY) -m pip freeze --exclude-editable > requirements.lock
+	echo "setuptools==70.3.0" >> requirements.lock
+
+clean:
+	rm -rf results .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,171 @@
+"""`make run`: start Redis (embedded unless REDIS_URL is set), the action server, the Rasa
+server and our web service; print the chat page's URL; stop everything on Ctrl-C."""
+
+from __future__ import annotations
+
+import secrets
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import List, Optional
+
+from stack.processes import Service, ServiceDidNotStart, base_env, python_module, tail
+from stack.redis_server import EmbeddedRedis, RedisDidNotStart
+from stack.settings import PROJECT_ROOT, BadSetting, RedisAddress, StackSettings
+
+# Rasa imports TensorFlow and loads the model before it answers: ~20 s for our pipeline on two
+# cores, ~90 s for a DIET one. Give slow machines plenty of room.
+RASA_START_TIMEOUT = 300
+SMALL_START_TIMEOUT = 60
+
+
+@dataclass
+class Stack:
+    """Everything `make run` starts, in start order."""
+
+    settings: StackSettings
+    redis: RedisAddress
+    rasa_token: str
+    embedded_redis: Optional[EmbeddedRedis] = None
+
+    @property
+    def chat_url(self) -> str:
+        return f"http://localhost:{self.settings.web_port}/"
+
+    def services(self) -> List[Service]:
+        s = self.settings
+        logs = s.data_dir / "logs"
+        env = base_env({
+            **self.redis.rasa_env(),
+            "REDIS_URL": self.redis.url,
+            "ACTIONS_PORT": str(s.actions_port),
+            "RASA_PORT": str(s.rasa_port),
+            "RASA_URL": f"http://127.0.0.1:{s.rasa_port}",
+            "RASA_TOKEN": self.rasa_token,
+            "SHOP_DB_PATH": str(s.data_dir / "shop.db"),
+        })
+        return [
+            Service(
+                "action server",
+                python_module("rasa_sdk", "--actions", "actions", "--port", str(s.actions_port)),
+                f"http://127.0.0.1:{s.actions_port}/health",
+                logs / "actions.log", env,
+            ),
+            Service(
+                "Rasa server",
+                python_module(
+                    "rasa", "run", "--enable-api", "--auth-token", self.rasa_token,
+                    "--cors", "*", "--port", str(s.rasa_port), "--model", str(s.model_path),
+                    "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                ),
+                f"http://127.0.0.1:{s.rasa_port}/status?token={self.rasa_token}",
+                logs / "rasa.log", env,
+            ),
+            Service(
+                "web service",
+                python_module("router.web", "--port", str(s.web_port)),
+                f"http://127.0.0.1:{s.web_port}/health",
+                logs / "web.log", env,
+            ),
+        ]
+
+
+def open_redis(settings: StackSettings) -> tuple[RedisAddress, Optional[EmbeddedRedis]]:
+    if settings.redis_url:
+        return RedisAddress.from_url(settings.redis_url), None
+    embedded = EmbeddedRedis(settings.data_dir / "redis", settings.embedded_redis_port).start()
+    return RedisAddress.from_url(embedded.url), embedded
+
+
+def rasa_token(data_dir: Path) -> str:
+    """A token for Rasa's HTTP API, kept in var/ so scripts can read it; made once."""
+    path = data_dir / "rasa_token"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(24))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def seed_shop(data_dir: Path) -> None:
+    from actions.seed import seed
+
+    db_path = data_dir / "shop.db"
+    if not db_path.exists():
+        from datetime import date
+
+        seed(db_path, date.today())
+        say(f"created the sample shop database {db_path}")
+
+
+def say(message: str) -> None:
+    print(f"[run] {message}", flush=True)
+
+
+def start_all(services: List[Service]) -> None:
+    for service in services:
+        timeout = RASA_START_TIMEOUT if service.name == "Rasa server" else SMALL_START_TIMEOUT
+        say(f"starting the {service.name} (log: {service.log_path.relative_to(PROJECT_ROOT)}) ")
+        service.start()
+        seconds = service.wait_until_healthy(timeout, progress=sys.stdout)
+        print(flush=True)
+        say(f"{service.name} ready in {seconds:.0f} s")
+
+
+def stop_all(services: List[Service], embedded: Optional[EmbeddedRedis]) -> None:
+    for service in reversed(services):
+        service.stop()
+    if embedded:
+        embedded.stop()
+
+
+def watch(services: List[Service]) -> None:
+    """Block until Ctrl-C, or until a server dies (then say which and why)."""
+    while True:
+        for service in services:
+            assert service.process is not None
+            if service.process.poll() is not None:
+                say(f"the {service.name} stopped (code {service.process.returncode}); "
+                    f"last lines of its log:\n{tail(service.log_path)}")
+                return
+        time.sleep(1)
+
+
+def main() -> int:
+    try:
+        settings = StackSettings.from_env()
+        redis, embedded = open_redis(settings)
+    except (BadSetting, RedisDidNotStart) as error:
+        say(str(error))
+        return 2
+    where = f"embedded, data in {embedded.data_dir}" if embedded else "from REDIS_URL"
+    say(f"Redis at {redis.host}:{redis.port}/{redis.db} ({where})")
+    seed_shop(settings.data_dir)
+    stack = Stack(settings, redis, rasa_token(settings.data_dir), embedded)
+    services = stack.services()
+
+    def stop_on_signal(signum: int, frame: Optional[FrameType]) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    try:
+        start_all(services)
+        say(f"Open the chat: {stack.chat_url}   (Ctrl-C stops everything)")
+        watch(services)
+        return 1
+    except ServiceDidNotStart as error:
+        say(str(error))
+        return 1
+    except KeyboardInterrupt:
+        say("stopping ...")
+        return 0
+    finally:
+        stop_all(services, embedded)
+        say("all stopped")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

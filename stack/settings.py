@@ -1,0 +1,80 @@
+"""Where everything runs: ports, Redis, paths. Read once from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Mapping, Optional
+from urllib.parse import urlparse
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class BadSetting(ValueError):
+    """An environment variable has a value we cannot use; the message names it."""
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, str(default))
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise BadSetting(f"{name} must be a port number between 1 and 65535, got {raw!r}.")
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class RedisAddress:
+    host: str
+    port: int
+    db: int
+    password: str
+
+    @classmethod
+    def from_url(cls, url: str) -> "RedisAddress":
+        parsed = urlparse(url)
+        if parsed.scheme not in ("redis", "rediss") or not parsed.hostname:
+            raise BadSetting(
+                f"REDIS_URL must look like redis://[:password@]host:port/db, got {url!r}."
+            )
+        db_part = parsed.path.lstrip("/") or "0"
+        if not db_part.isdigit():
+            raise BadSetting(f"REDIS_URL's database must be a number, got {db_part!r}.")
+        return cls(parsed.hostname, parsed.port or 6379, int(db_part), parsed.password or "")
+
+    @property
+    def url(self) -> str:
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}{self.host}:{self.port}/{self.db}"
+
+    def rasa_env(self) -> Dict[str, str]:
+        """The variables endpoints.yml reads for Rasa's tracker and lock stores."""
+        return {
+            "REDIS_HOST": self.host,
+            "REDIS_PORT": str(self.port),
+            "REDIS_DB": str(self.db),
+            "REDIS_PASSWORD": self.password,
+        }
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    web_port: int = 8080
+    # Used only when we start our own Redis (no REDIS_URL).
+    embedded_redis_port: int = 6390
+    redis_url: Optional[str] = None
+    data_dir: Path = PROJECT_ROOT / "var"
+    model_path: Path = PROJECT_ROOT / "models" / "pinecone.tar.gz"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> "StackSettings":
+        return cls(
+            rasa_port=_port(env, "RASA_PORT", cls.rasa_port),
+            actions_port=_port(env, "ACTIONS_PORT", cls.actions_port),
+            web_port=_port(env, "WEB_PORT", cls.web_port),
+            embedded_redis_port=_port(env, "EMBEDDED_REDIS_PORT", cls.embedded_redis_port),
+            redis_url=env.get("REDIS_URL") or None,
+            data_dir=Path(env.get("DATA_DIR", str(cls.data_dir))),
+            model_path=Path(env.get("MODEL_PATH", str(cls.model_path))),
+        )
