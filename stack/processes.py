@@ -49,10 +49,16 @@ class Service:
     health_url: str
     log_path: Path
     env: Dict[str, str] = field(default_factory=dict)
+    # A line in the log that means the server will never become healthy (Rasa keeps running
+    # without a model when loading it fails), so we stop waiting at once.
+    fatal_log_line: Optional[str] = None
     process: Optional[subprocess.Popen] = None
+    _log_start: int = 0
 
     def start(self) -> "Service":
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        # Logs are appended across runs; only what this run writes counts as its news.
+        self._log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = open(self.log_path, "ab")
         # Its own process group, so stopping it also stops anything it forked (Sanic workers).
         self.process = subprocess.Popen(
@@ -74,6 +80,11 @@ class Service:
                 )
             if is_healthy(self.health_url):
                 return time.monotonic() - started
+            if self.fatal_log_line and self.fatal_log_line in self._new_log():
+                raise ServiceDidNotStart(
+                    f"{self.name} failed to start. Last lines of {self.log_path}:\n"
+                    f"{tail(self.log_path)}"
+                )
             if progress and time.monotonic() > next_dot:
                 progress.write(".")
                 progress.flush()
@@ -83,6 +94,11 @@ class Service:
             f"{self.name} did not answer {self.health_url} within {timeout:.0f}s. "
             f"Last lines of {self.log_path}:\n{tail(self.log_path)}"
         )
+
+    def _new_log(self) -> str:
+        with open(self.log_path, "rb") as log:
+            log.seek(self._log_start)
+            return log.read().decode(errors="replace")
 
     def stop(self, timeout: float = 15) -> None:
         if not self.process or self.process.poll() is not None:

@@ -63,6 +63,7 @@ class Stack:
                 ),
                 f"http://127.0.0.1:{s.rasa_port}/status?token={self.rasa_token}",
                 logs / "rasa.log", env,
+                fatal_log_line="Could not load model",
             ),
             Service(
                 "web service",

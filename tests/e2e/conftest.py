@@ -1,0 +1,151 @@
+"""The end-to-end stack: the real action server and Rasa server on the trained model, our web
+service, and the session's real Redis, all on free ports."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
+
+import pytest
+import requests
+import socketio
+
+from actions.seed import seed
+from stack.processes import Service
+from stack.redis_server import EmbeddedRedis, free_port
+from stack.run import RASA_START_TIMEOUT, SMALL_START_TIMEOUT, Stack
+from stack.settings import RedisAddress, StackSettings
+
+MODEL = Path(__file__).resolve().parents[2] / "models" / "pinecone.tar.gz"
+TOKEN = "e2e-token"
+
+
+@dataclass
+class RunningBot:
+    stack: Stack
+    services: Dict[str, Service]
+    shop_db: Path
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.stack.settings.rasa_port}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.stack.settings.web_port}"
+
+    def restart_rasa(self) -> None:
+        rasa = self.services["Rasa server"]
+        rasa.stop()
+        rasa.start().wait_until_healthy(RASA_START_TIMEOUT)
+
+    def tracker(self, conversation_id: str) -> Dict[str, Any]:
+        reply = requests.get(f"{self.rasa_url}/conversations/{conversation_id}/tracker",
+                             params={"token": TOKEN}, timeout=10)
+        reply.raise_for_status()
+        return reply.json()
+
+
+@pytest.fixture(scope="session")
+def bot(redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory
+        ) -> Iterator[RunningBot]:
+    if not MODEL.exists():
+        pytest.fail(f"No trained model at {MODEL}: run `make model` (make test does it for you).")
+    data_dir = tmp_path_factory.mktemp("stack")
+    settings = StackSettings(rasa_port=free_port(), actions_port=free_port(),
+                             web_port=free_port(), data_dir=data_dir, model_path=MODEL)
+    stack = Stack(settings, RedisAddress.from_url(redis_server.url), TOKEN)
+    services = {service.name: service for service in stack.services()}
+    seed(data_dir / "shop.db", date.today())
+    try:
+        for service in services.values():
+            timeout = RASA_START_TIMEOUT if service.name == "Rasa server" else SMALL_START_TIMEOUT
+            service.start().wait_until_healthy(timeout)
+        yield RunningBot(stack, services, data_dir / "shop.db")
+    finally:
+        for service in reversed(list(services.values())):
+            service.stop()
+
+
+@pytest.fixture
+def fresh_shop(bot: RunningBot) -> RunningBot:
+    """Each conversation starts from the same sample orders (cancels and returns change it)."""
+    seed(bot.shop_db, date.today())
+    return bot
+
+
+class RestCustomer:
+    """A customer on Rasa's REST channel: send a line, get the bot's lines back."""
+
+    channel = "rest"
+
+    def __init__(self, bot: RunningBot) -> None:
+        self.url = f"{bot.rasa_url}/webhooks/rest/webhook"
+        self.id = f"rest-{uuid.uuid4().hex[:10]}"
+
+    def say(self, text: str) -> List[str]:
+        reply = requests.post(self.url, json={"sender": self.id, "message": text}, timeout=30)
+        reply.raise_for_status()
+        return [m["text"] for m in reply.json() if m.get("text")]
+
+    def close(self) -> None:
+        pass
+
+
+class SocketCustomer:
+    """A customer on the socket.io channel, as the web chat page is."""
+
+    channel = "socketio"
+    # The bot's replies to one message arrive as separate events; after this long with none,
+    # the reply is complete.
+    QUIET_SECONDS = 0.6
+
+    def __init__(self, bot: RunningBot) -> None:
+        self.id = uuid.uuid4().hex
+        self.received: List[str] = []
+        self.confirmed: Optional[str] = None
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("bot_uttered", self._on_bot)
+        self.client.on("session_confirm", self._on_confirm)
+        self.client.connect(bot.rasa_url, transports=["websocket"])
+        self.client.emit("session_request", {"session_id": self.id})
+        self._wait_for(lambda: self.confirmed is not None, 10)
+
+    def _on_bot(self, payload: Dict[str, Any]) -> None:
+        if payload.get("text"):
+            self.received.append(payload["text"])
+
+    def _on_confirm(self, session_id: str) -> None:
+        self.confirmed = session_id
+
+    def _wait_for(self, condition: Any, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout}s waiting on the socket")
+            time.sleep(0.02)
+
+    def say(self, text: str) -> List[str]:
+        start = len(self.received)
+        self.client.emit("user_uttered", {"message": text, "session_id": self.id})
+        self._wait_for(lambda: len(self.received) > start, 30)
+        count = len(self.received)
+        while True:
+            time.sleep(self.QUIET_SECONDS)
+            if len(self.received) == count:
+                return self.received[start:]
+            count = len(self.received)
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+
+@pytest.fixture(params=["rest", "socketio"])
+def customer(request: pytest.FixtureRequest, fresh_shop: RunningBot) -> Iterator[Any]:
+    made = RestCustomer(fresh_shop) if request.param == "rest" else SocketCustomer(fresh_shop)
+    yield made
+    made.close()

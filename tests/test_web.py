@@ -1,0 +1,76 @@
+"""Our web service: the chat page, where it connects, health, and JSON errors."""
+
+from typing import AsyncIterator
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from router.settings import WebSettings
+from router.web import create_app
+from stack.redis_server import EmbeddedRedis, free_port
+
+
+async def client_for(settings: WebSettings) -> TestClient:
+    client = TestClient(TestServer(create_app(settings)))
+    await client.start_server()
+    return client
+
+
+@pytest.fixture
+async def client(redis_server: EmbeddedRedis) -> AsyncIterator[TestClient]:
+    client = await client_for(WebSettings(redis_url=redis_server.url, rasa_port=5999))
+    yield client
+    await client.close()
+
+
+async def test_the_chat_page_is_served(client: TestClient) -> None:
+    reply = await client.get("/")
+    assert reply.status == 200
+    page = await reply.text()
+    assert 'id="composer"' in page and "/static/chat.js" in page
+    script = await client.get("/static/socket.js")
+    assert script.status == 200
+
+
+async def test_the_page_learns_where_rasa_is(client: TestClient) -> None:
+    reply = await client.get("/api/chat-config")
+    assert await reply.json() == {"socket_url": "http://127.0.0.1:5999"}
+
+
+async def test_a_public_rasa_url_wins(redis_server: EmbeddedRedis) -> None:
+    client = await client_for(WebSettings(redis_url=redis_server.url,
+                                          rasa_public_url="https://bot.example.com"))
+    try:
+        reply = await client.get("/api/chat-config")
+        assert (await reply.json())["socket_url"] == "https://bot.example.com"
+    finally:
+        await client.close()
+
+
+async def test_health_reports_redis(client: TestClient) -> None:
+    reply = await client.get("/health")
+    assert reply.status == 200
+    assert await reply.json() == {"status": "ok", "redis": "ok"}
+
+
+async def test_health_says_when_redis_is_unreachable() -> None:
+    client = await client_for(WebSettings(redis_url=f"redis://127.0.0.1:{free_port()}/0"))
+    try:
+        reply = await client.get("/health")
+        assert reply.status == 503
+        body = await reply.json()
+        assert body["status"] == "degraded" and body["redis"].startswith("unreachable")
+    finally:
+        await client.close()
+
+
+async def test_unknown_paths_answer_json(client: TestClient) -> None:
+    reply = await client.get("/no/such/page")
+    assert reply.status == 404
+    assert (await reply.json())["error"] == "Not Found: GET /no/such/page"
+
+
+async def test_wrong_methods_answer_json(client: TestClient) -> None:
+    reply = await client.post("/api/chat-config", data="{not json")
+    assert reply.status == 405
+    assert "POST /api/chat-config" in (await reply.json())["error"]
