@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Text
+from typing import List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -15,7 +15,7 @@ from actions.shop import shop
 
 
 class ActionChangeAddress(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_change_address"
 
     async def run(

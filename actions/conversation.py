@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Text
+from typing import List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -17,7 +17,7 @@ FORM_ANSWER_SLOTS = ("return_reason", "new_address", "cancel_confirmed")
 class ActionResetOrderForms(Action):
     """After a customer abandons a form: forget half-given answers so the next form starts clean."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_reset_order_forms"
 
     async def run(

@@ -7,7 +7,7 @@ repeated question), and give up politely after a few failed tries.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -40,11 +40,11 @@ class _OrderNumberSteps:
 
     async def required_slots(
         self,
-        domain_slots: List[Text],
+        domain_slots: List[str],
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
-    ) -> List[Text]:
+    ) -> List[str]:
         # An empty list completes the form, and its submit action explains what happened.
         if (tracker.get_slot("order_id_attempts") or 0) >= shop_settings().max_order_id_attempts:
             return []
@@ -57,7 +57,7 @@ class _OrderNumberSteps:
 
     async def extract_order_id(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         if tracker.get_slot("requested_slot") != "order_id":
             return {}
         if next(tracker.get_latest_entity_values("order_id"), None):
@@ -80,7 +80,7 @@ class _OrderNumberSteps:
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         if slot_value == NO_NUMBER:
             return _without_number(dispatcher, tracker)
         order_id = shop_rules.normalise_order_id(slot_value)
@@ -100,7 +100,7 @@ def _latest_intent(tracker: Tracker) -> Optional[str]:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
-def _without_number(dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+def _without_number(dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[str, Any]:
     if tracker.get_slot("remembered_order_id") and _latest_intent(tracker) == "deny":
         # "No, another order": forget the remembered one and ask plainly.
         return {"order_id": None, "remembered_order_id": None}
@@ -111,7 +111,8 @@ def _without_number(dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[
 def _given_just_now(tracker: Tracker, order_id: str) -> bool:
     """Did the customer name or confirm this order in their latest message?"""
     text = shop_rules.normalise_order_id(tracker.latest_message.get("text") or "")
-    confirmed = _latest_intent(tracker) == "affirm" and tracker.get_slot("remembered_order_id") == order_id
+    remembered = tracker.get_slot("remembered_order_id")
+    confirmed = _latest_intent(tracker) == "affirm" and remembered == order_id
     return order_id in text or confirmed
 
 
@@ -119,19 +120,19 @@ def _attempts(tracker: Tracker) -> int:
     return int(tracker.get_slot("order_id_attempts") or 0)
 
 
-def _failed_try(tracker: Tracker) -> Dict[Text, Any]:
+def _failed_try(tracker: Tracker) -> Dict[str, Any]:
     return {"order_id": None, "order_id_attempts": _attempts(tracker) + 1}
 
 
 class ValidateOrderIdForm(_OrderNumberSteps, FormValidationAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_order_id_form"
 
 
 class ValidateCancelForm(_OrderNumberSteps, FormValidationAction):
     confirms_remembered_order = True
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_cancel_form"
 
     async def blocker(self, order: Order) -> Optional[str]:
@@ -141,7 +142,7 @@ class ValidateCancelForm(_OrderNumberSteps, FormValidationAction):
 class ValidateReturnForm(_OrderNumberSteps, FormValidationAction):
     confirms_remembered_order = True
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_return_form"
 
     async def blocker(self, order: Order) -> Optional[str]:
@@ -155,7 +156,7 @@ class ValidateReturnForm(_OrderNumberSteps, FormValidationAction):
 class ValidateChangeAddressForm(_OrderNumberSteps, FormValidationAction):
     confirms_remembered_order = True
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_change_address_form"
 
     async def blocker(self, order: Order) -> Optional[str]:
@@ -167,7 +168,7 @@ class ValidateChangeAddressForm(_OrderNumberSteps, FormValidationAction):
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         address = " ".join(str(slot_value or "").split())
         if not shop_rules.looks_like_address(address):
             dispatcher.utter_message(response="utter_address_too_short")
@@ -178,7 +179,7 @@ class ValidateChangeAddressForm(_OrderNumberSteps, FormValidationAction):
 class ActionAskOrderId(Action):
     """Asks for the order number, offering the one from earlier in the conversation if any."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_order_id"
 
     async def run(

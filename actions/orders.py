@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -50,7 +50,7 @@ def status_reply(order: Order) -> Dict[str, Any]:
 class ActionAnswerOrderQuestion(Action):
     """Runs when the order number form completes; answers the question that started it."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_order_question"
 
     async def run(
@@ -111,7 +111,7 @@ async def _refund_reply(order: Order) -> Dict[str, Any]:
 class ActionCancelOrder(Action):
     """Runs when the cancel form completes: cancels if the customer said yes and it is allowed."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_cancel_order"
 
     async def run(

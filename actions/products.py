@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Text
+from typing import List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -36,7 +36,7 @@ async def tell_availability(dispatcher: CollectingDispatcher, name: str) -> None
 
 
 class ActionCheckAvailability(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_check_availability"
 
     async def run(
@@ -53,7 +53,7 @@ class ActionCheckAvailability(Action):
 class ActionHandleInform(Action):
     """A bare piece of information: a product means stock, an order number means status."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handle_inform"
 
     async def run(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Text
+from typing import List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -16,7 +16,7 @@ from actions.shop import shop, today
 
 
 class ActionSubmitReturn(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_return"
 
     async def run(

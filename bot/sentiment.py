@@ -57,7 +57,7 @@ class SentimentAnalyzer(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "SentimentAnalyzer":
+    ) -> SentimentAnalyzer:
         return cls({**cls.get_default_config(), **config})
 
     def score(self, text: Optional[str]) -> Dict[str, Any]:

@@ -25,7 +25,6 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-
 # A Latin letter or a digit: without one there is nothing our English pipeline can read.
 _READABLE = re.compile(r"[A-Za-z0-9]")
 
@@ -45,7 +44,7 @@ class UnreadableMessageGuard(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "UnreadableMessageGuard":
+    ) -> UnreadableMessageGuard:
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:

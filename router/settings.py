@@ -18,7 +18,7 @@ class WebSettings:
     rasa_port: int = 5005
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> "WebSettings":
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> WebSettings:
         return cls(
             port=int(env.get("WEB_PORT", cls.port)),
             host=env.get("WEB_HOST", cls.host),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
-from typing import Awaitable, Callable
+from typing import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 from redis import asyncio as aioredis
@@ -45,7 +45,8 @@ async def chat_page(request: web.Request) -> web.FileResponse:
 async def chat_config(request: web.Request) -> web.Response:
     """Where the page's socket.io client should connect."""
     settings = request.app[SETTINGS]
-    socket_url = settings.rasa_public_url or f"{request.scheme}://{request.host.split(':')[0]}:{settings.rasa_port}"
+    page_host = request.host.split(":")[0]
+    socket_url = settings.rasa_public_url or f"{request.scheme}://{page_host}:{settings.rasa_port}"
     return web.json_response({"socket_url": socket_url})
 
 
@@ -59,7 +60,7 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "redis": "ok"})
 
 
-async def _redis_client(app: web.Application):  # type: ignore[no-untyped-def]
+async def _redis_client(app: web.Application) -> AsyncIterator[None]:
     client = aioredis.Redis.from_url(app[SETTINGS].redis_url, decode_responses=True)
     app[REDIS] = client
     yield

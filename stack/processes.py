@@ -55,7 +55,7 @@ class Service:
     process: Optional[subprocess.Popen] = None
     _log_start: int = 0
 
-    def start(self) -> "Service":
+    def start(self) -> Service:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         # Logs are appended across runs; only what this run writes counts as its news.
         self._log_start = self.log_path.stat().st_size if self.log_path.exists() else 0

@@ -30,7 +30,7 @@ class RedisAddress:
     password: str
 
     @classmethod
-    def from_url(cls, url: str) -> "RedisAddress":
+    def from_url(cls, url: str) -> RedisAddress:
         parsed = urlparse(url)
         if parsed.scheme not in ("redis", "rediss") or not parsed.hostname:
             raise BadSetting(
@@ -68,7 +68,7 @@ class StackSettings:
     model_path: Path = PROJECT_ROOT / "models" / "pinecone.tar.gz"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> "StackSettings":
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> StackSettings:
         return cls(
             rasa_port=_port(env, "RASA_PORT", cls.rasa_port),
             actions_port=_port(env, "ACTIONS_PORT", cls.actions_port),
