@@ -1,5 +1,5 @@
 """`make bench`: bot turn latency (p50/p95) and turns per second over REST, one Rasa process,
-for the shipped pipeline (config.yml) and the rejected alternative (DIET), in one run.
+for the shipped pipeline (config.yml) and the rejected alternatives, in one run.
 
 Each bot runs for real: action server, Rasa server, a fresh embedded Redis for its tracker and
 lock stores. Conversations mix answers from responses and from actions (order lookups).
@@ -30,8 +30,10 @@ from stack.run import RASA_START_TIMEOUT, SMALL_START_TIMEOUT, Stack
 from stack.settings import PROJECT_ROOT, RedisAddress, StackSettings
 
 MODELS = {
-    "ours: CountVectors + LogisticRegression (config.yml)": "models/pinecone.tar.gz",
-    "rejected: CountVectors + DIET (bench/configs/diet.yml)": "models/bench-diet.tar.gz",
+    "ours: counts + MiniLM + LogisticRegression (config.yml)": "models/pinecone.tar.gz",
+    "rejected: counts + LogisticRegression (bench/configs/counts_only.yml)":
+        "models/bench-counts-only.tar.gz",
+    "rejected: counts + DIET (bench/configs/diet.yml)": "models/bench-diet.tar.gz",
 }
 # One conversation; every turn runs NLU, the policies, and half of them an action server call.
 SCRIPT = [
