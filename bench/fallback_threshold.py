@@ -53,7 +53,7 @@ def _embed(texts: List[str]) -> np.ndarray:
     return _ENCODER.encode(list(texts)) * EMBEDDING_SCALE
 
 
-def classifier():  # type: ignore[no-untyped-def]
+def classifier():
     features = make_union(CountVectorizer(token_pattern=r"(?u)\b\w+\b"),
                           CountVectorizer(analyzer="char_wb", ngram_range=(1, 4)),
                           FunctionTransformer(_embed))
