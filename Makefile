@@ -17,7 +17,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 RASA := $(PY) -W ignore -m rasa
 
-.PHONY: help install model run test test-unit test-e2e validate test-stories lint bench bench-model bench-cv bench-nlu lock clean
+.PHONY: help install model run test test-unit test-e2e validate test-stories lint bench bench-model bench-cv bench-nlu eval-uss lock clean
 
 help:
 	@echo "make run        start the bot, the action server, Redis and the chat page"
@@ -26,6 +26,7 @@ help:
 	@echo "make bench      turn latency of the bot over REST (ours vs DIET)"
 	@echo "make bench-cv   NLU cross-validation on our data: ours vs DIET"
 	@echo "make bench-nlu  BANKING77 accuracy of our NLU pipeline (DATA=$(DATA))"
+	@echo "make eval-uss   the frustration scorer on USS dialogues vs VADER (DATA=$(DATA))"
 
 $(INSTALLED): requirements.lock
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: install python3.10 (Rasa 3.6 needs 3.8-3.10)."; exit 1; }
@@ -76,6 +77,10 @@ bench: bench-model
 
 bench-cv: install
 	$(PY) -m bench.nlu_crossval
+
+# The frustration scorer on the public USS satisfaction dialogues, beside the VADER baseline.
+eval-uss: install
+	$(PY) -m router.eval uss $(DATA)/uss/SGD.txt $(DATA)/uss/MWOZ.txt
 
 bench-nlu: install
 	$(PY) -m bench.nlu_banking77 --data $(DATA)

@@ -1,0 +1,1 @@
+"""Evaluations of the frustration scorer against outside data (`python -m router.eval`)."""
