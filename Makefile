@@ -17,7 +17,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 RASA := $(PY) -W ignore -m rasa
 
-.PHONY: help install model run test test-unit test-e2e validate test-stories lint bench bench-model bench-cv bench-nlu eval-uss lock clean
+.PHONY: help install model run chromium test test-unit test-e2e validate test-stories lint bench bench-model bench-cv bench-nlu eval-uss lock clean
 
 help:
 	@echo "make run        start the bot, the action server, Redis and the chat page"
@@ -55,10 +55,16 @@ test-stories: model
 test-unit: install
 	$(PY) -m pytest tests --ignore=tests/e2e
 
-test-e2e: model
+test-e2e: model chromium
 	$(PY) -m pytest tests/e2e
 
-test: validate test-stories
+# The browser tests drive Debian's Chromium; installed here when missing (needs root, as in CI).
+chromium:
+	@command -v chromium >/dev/null || { echo "[test] installing Debian's chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }; \
+	  else echo "Chromium is missing: install it with 'sudo apt-get install chromium'."; exit 1; fi; }
+
+test: validate test-stories chromium
 	$(PY) -m pytest tests
 
 lint: install

@@ -106,10 +106,18 @@ def say(message: str) -> None:
     print(f"[run] {message}", flush=True)
 
 
+def shown(path: Path) -> str:
+    """A path as short as it can be: relative to the project when inside it."""
+    try:
+        return str(path.relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
 def start_all(services: List[Service]) -> None:
     for service in services:
         timeout = RASA_START_TIMEOUT if service.name == "Rasa server" else SMALL_START_TIMEOUT
-        say(f"starting the {service.name} (log: {service.log_path.relative_to(PROJECT_ROOT)}) ")
+        say(f"starting the {service.name} (log: {shown(service.log_path)}) ")
         service.start()
         seconds = service.wait_until_healthy(timeout, progress=sys.stdout)
         print(flush=True)

@@ -1,0 +1,100 @@
+"""A real headless Chromium, driven over the DevTools protocol with websocket-client: no
+browser downloads, no extra test framework."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+from typing import Any, Callable, Optional
+
+import requests
+import websocket
+
+from stack.redis_server import free_port
+
+CHROMIUM_FLAGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    # This machine has no internet: without these Chromium keeps trying to reach Google.
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        raise RuntimeError("Chromium is not installed: `make test` installs Debian's `chromium`"
+                           " (or run `apt-get install chromium`).")
+    return path
+
+
+class Browser:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.profile = tempfile.TemporaryDirectory()
+        self.process = subprocess.Popen(
+            [chromium_path(), *CHROMIUM_FLAGS, f"--user-data-dir={self.profile.name}",
+             f"--remote-debugging-port={self.port}", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.socket = websocket.create_connection(self._page_socket_url(), timeout=30,
+                                                  suppress_origin=True)
+        self._ids = itertools.count(1)
+
+    def _page_socket_url(self) -> str:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                targets = requests.get(f"http://127.0.0.1:{self.port}/json/list", timeout=2).json()
+                pages = [t for t in targets if t.get("type") == "page"]
+                if pages:
+                    return str(pages[0]["webSocketDebuggerUrl"])
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("Chromium's DevTools endpoint did not come up within 30 s")
+
+    def command(self, method: str, **params: Any) -> dict:
+        message_id = next(self._ids)
+        self.socket.send(json.dumps({"id": message_id, "method": method, "params": params}))
+        while True:
+            reply = json.loads(self.socket.recv())
+            if reply.get("id") == message_id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method} failed: {reply['error']}")
+                return reply.get("result", {})
+
+    def open(self, url: str) -> None:
+        self.command("Page.navigate", url=url)
+
+    def js(self, expression: str) -> Any:
+        result = self.command("Runtime.evaluate", expression=expression, returnByValue=True,
+                              awaitPromise=True)
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"page script failed: {result['exceptionDetails']}")
+        return result.get("result", {}).get("value")
+
+    def wait_for(self, expression: str, timeout: float = 20,
+                 check: Optional[Callable[[Any], bool]] = None) -> Any:
+        deadline = time.monotonic() + timeout
+        value = None
+        while time.monotonic() < deadline:
+            try:
+                value = self.js(expression)
+            except RuntimeError:
+                value = None
+            if (check(value) if check else bool(value)):
+                return value
+            time.sleep(0.1)
+        raise AssertionError(f"waited {timeout}s for {expression!r}; last value {value!r}")
+
+    def close(self) -> None:
+        self.socket.close()
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.profile.cleanup()
