@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
+from typing import Dict, Optional, Tuple
+
+from router.handoff.availability import DEFAULT_HOURS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,10 +24,23 @@ class ShopSettings:
     low_stock_threshold: int = 5
     # Failed tries at an order number before the bot stops asking and offers other routes.
     max_order_id_attempts: int = 3
+    # When people answer chats (the shop's local time); None means around the clock.
+    support_hours: Optional[Dict[int, Tuple[time, time]]] = None
+    support_timezone: str = "America/Los_Angeles"
+    # More waiting conversations than this and we say so instead of queueing another.
+    handoff_queue_limit: int = 20
+    redis_url: str = "redis://127.0.0.1:6390/0"
 
 
 @lru_cache(maxsize=1)
 def shop_settings() -> ShopSettings:
-    """The settings, with `SHOP_DB_PATH` overriding where the shop database lives."""
-    db_path = os.environ.get("SHOP_DB_PATH")
-    return ShopSettings(db_path=Path(db_path)) if db_path else ShopSettings()
+    """The settings, from the environment: SHOP_DB_PATH, REDIS_URL, SUPPORT_HOURS ("always"
+    for around the clock; the shop's published hours otherwise), SUPPORT_TIMEZONE."""
+    env = os.environ
+    always = env.get("SUPPORT_HOURS", "").strip().lower() == "always"
+    return ShopSettings(
+        db_path=Path(env.get("SHOP_DB_PATH") or ShopSettings.db_path),
+        support_hours=None if always else DEFAULT_HOURS,
+        support_timezone=env.get("SUPPORT_TIMEZONE", ShopSettings.support_timezone),
+        redis_url=env.get("REDIS_URL", ShopSettings.redis_url),
+    )

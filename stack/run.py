@@ -7,10 +7,10 @@ import secrets
 import signal
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from stack.processes import Service, ServiceDidNotStart, base_env, python_module, tail
 from stack.redis_server import EmbeddedRedis, RedisDidNotStart
@@ -30,6 +30,8 @@ class Stack:
     redis: RedisAddress
     rasa_token: str
     embedded_redis: Optional[EmbeddedRedis] = None
+    # More environment for every server (tests use it, e.g. SUPPORT_HOURS=always).
+    extra_env: Dict[str, str] = field(default_factory=dict)
 
     @property
     def chat_url(self) -> str:
@@ -46,6 +48,7 @@ class Stack:
             "RASA_URL": f"http://127.0.0.1:{s.rasa_port}",
             "RASA_TOKEN": self.rasa_token,
             "SHOP_DB_PATH": str(s.data_dir / "shop.db"),
+            **self.extra_env,
         })
         return [
             Service(

@@ -58,7 +58,9 @@ def bot(redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory
     data_dir = tmp_path_factory.mktemp("stack")
     settings = StackSettings(rasa_port=free_port(), actions_port=free_port(),
                              web_port=free_port(), data_dir=data_dir, model_path=MODEL)
-    stack = Stack(settings, RedisAddress.from_url(redis_server.url), TOKEN)
+    # People answer around the clock in tests, so the outcome never depends on the hour.
+    stack = Stack(settings, RedisAddress.from_url(redis_server.url), TOKEN,
+                  extra_env={"SUPPORT_HOURS": "always"})
     services = {service.name: service for service in stack.services()}
     seed(data_dir / "shop.db", date.today())
     try:

@@ -1,0 +1,84 @@
+"""Bringing in a person: queue the conversation with its whole story, or say honestly why not
+and take a message instead."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, Dict, List
+from zoneinfo import ZoneInfo
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from redis import asyncio as aioredis
+
+from actions.conversation import FORM_ANSWER_SLOTS
+from actions.settings import shop_settings
+from router.handoff.availability import check
+from router.handoff.packet import build_packet
+from router.handoff.queue import HandoffQueue
+
+ASKED_FOR_A_PERSON = "customer asked for a person"
+
+
+@lru_cache(maxsize=1)
+def redis_client() -> aioredis.Redis:
+    return aioredis.Redis.from_url(shop_settings().redis_url)
+
+
+def handoff_queue() -> HandoffQueue:
+    return HandoffQueue(redis_client())
+
+
+def packet_for(tracker: Tracker, reason: str) -> Dict[str, Any]:
+    assessment = tracker.get_slot("frustration")
+    return build_packet(tracker.sender_id, list(tracker.events), dict(tracker.slots),
+                        tracker.get_latest_input_channel(), reason, assessment, time.time())
+
+
+def _stop_any_task(tracker: Tracker) -> List[EventType]:
+    if not tracker.active_loop_name:
+        return []
+    return [ActiveLoop(None), SlotSet("requested_slot", None)] + [
+        SlotSet(slot, None) for slot in FORM_ANSWER_SLOTS]
+
+
+class ActionHandoff(Action):
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        settings = shop_settings()
+        queue = handoff_queue()
+        assessment = tracker.get_slot("frustration") or {}
+        reason = assessment.get("handoff_reason") or ASKED_FOR_A_PERSON
+        now = datetime.now(ZoneInfo(settings.support_timezone))
+        availability = check(now, settings.support_hours, await queue.agents_online(time.time()),
+                             await queue.length(), settings.handoff_queue_limit)
+        events = _stop_any_task(tracker)
+        if not availability.available:
+            dispatcher.utter_message(response=availability.reason)
+            return events + [SlotSet("handoff_unavailable", True)]
+        position = await queue.enqueue(packet_for(tracker, reason),
+                                       priority=float(assessment.get("score") or 0.0))
+        dispatcher.utter_message(response="utter_handoff_started", position=position)
+        return events + [SlotSet("handoff_unavailable", False), ConversationPaused()]
+
+
+class ActionCreateTicket(Action):
+    def name(self) -> str:
+        return "action_create_ticket"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        message = tracker.get_slot("ticket_message") or ""
+        packet = packet_for(tracker, "left a message: no person was available")
+        ticket_id = await handoff_queue().create_ticket(packet, message)
+        dispatcher.utter_message(response="utter_ticket_created", ticket_id=ticket_id)
+        return [SlotSet("ticket_message", None), SlotSet("handoff_unavailable", False)]

@@ -1,0 +1,1 @@
+"""Handing a conversation to people: the packet, availability, and the queue in Redis."""

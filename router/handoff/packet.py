@@ -1,0 +1,79 @@
+"""The handoff packet: everything a person needs to take over without asking again.
+Built from a tracker's state as Rasa and rasa-sdk serialise it (plain dicts); the format is
+documented in docs/handoff_packet.md."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+PACKET_VERSION = 1
+# Slots that are bookkeeping, not facts about the customer's case.
+INTERNAL_SLOTS = {"frustration", "requested_slot", "order_id_attempts", "handoff_unavailable",
+                  "session_started_metadata"}
+
+
+def transcript(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """User and bot lines in order, each user line with intent, confidence and sentiment,
+    and the assessment the router made of it."""
+    lines: List[Dict[str, Any]] = []
+    for event in events:
+        kind = event.get("event")
+        if kind == "user":
+            parse = event.get("parse_data") or {}
+            intent = parse.get("intent") or {}
+            lines.append({
+                "from": "customer", "text": event.get("text") or "",
+                "timestamp": event.get("timestamp"),
+                "intent": intent.get("name"), "confidence": intent.get("confidence"),
+                "sentiment": (parse.get("sentiment") or {}).get("score"),
+                "assessment": None,
+            })
+        elif kind == "bot":
+            lines.append({"from": "bot", "text": event.get("text") or "",
+                          "timestamp": event.get("timestamp"),
+                          "response": (event.get("metadata") or {}).get("utter_action")})
+        elif kind == "slot" and event.get("name") == "frustration" and event.get("value"):
+            for line in reversed(lines):
+                if line["from"] == "customer":
+                    line["assessment"] = event["value"]
+                    break
+    return lines
+
+
+def summary(lines: List[Dict[str, Any]], slots: Dict[str, Any]) -> Dict[str, Any]:
+    """What the customer wants and what the bot already tried, in a few words."""
+    asked = [line["intent"] for line in lines if line["from"] == "customer" and line["intent"]
+             and line["intent"] not in ("affirm", "deny", "inform", "greet", "thanks",
+                                        "nlu_fallback")]
+    wants = max(set(asked), key=asked.count) if asked else None
+    tried = list(dict.fromkeys(line["response"] for line in lines
+                               if line["from"] == "bot" and line.get("response")))
+    facts = {k: v for k, v in slots.items() if v not in (None, "", [], {})
+             and k not in INTERNAL_SLOTS}
+    first = next((line["text"] for line in lines if line["from"] == "customer"), "")
+    return {"customer_wants": wants, "first_message": first, "bot_tried": tried,
+            "known_facts": facts}
+
+
+def build_packet(
+    conversation_id: str,
+    events: List[Dict[str, Any]],
+    slots: Dict[str, Any],
+    channel: Optional[str],
+    reason: str,
+    assessment: Optional[Dict[str, Any]],
+    now: float,
+) -> Dict[str, Any]:
+    lines = transcript(events)
+    return {
+        "version": PACKET_VERSION,
+        "conversation_id": conversation_id,
+        "customer_id": conversation_id,
+        "channel": channel or "unknown",
+        "created_at": now,
+        "reason": reason,
+        "assessment": assessment,
+        "summary": summary(lines, slots),
+        "slots": {k: v for k, v in slots.items() if k not in INTERNAL_SLOTS},
+        "transcript": lines,
+    }

@@ -1,0 +1,91 @@
+"""The router in the real bot: hand off on the right turn with a complete packet in Redis,
+never hand off a satisfied customer, and stay silent once a person has the conversation."""
+
+import json
+import time
+from typing import Iterator, List
+
+import pytest
+import redis
+
+from router import keys
+from stack.redis_server import EmbeddedRedis
+from tests.e2e.conftest import RestCustomer, RunningBot
+
+
+@pytest.fixture
+def store(redis_server: EmbeddedRedis) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    yield client
+    client.delete(keys.AGENTS_ONLINE)
+    client.close()
+
+
+@pytest.fixture
+def agent_online(store: redis.Redis) -> None:
+    store.zadd(keys.AGENTS_ONLINE, {"agent-ana": time.time()})
+
+
+def assessments(bot: RunningBot, conversation_id: str) -> List[dict]:
+    return [e["value"] for e in bot.tracker(conversation_id)["events"]
+            if e["event"] == "slot" and e["name"] == "frustration"]
+
+
+def test_asking_for_a_person_queues_the_whole_story(
+    fresh_shop: RunningBot, store: redis.Redis, agent_online: None
+) -> None:
+    customer = RestCustomer(fresh_shop)
+    customer.say("where is order 482913")
+    reply = "\n".join(customer.say("I want to talk to a person"))
+    assert "You're number 1 in line" in reply
+    packet = json.loads(store.get(keys.handoff_packet(customer.id)))
+    assert packet["reason"] == "customer asked for a person"
+    assert packet["channel"] == "rest"
+    assert packet["slots"]["order_id"] == "482913"
+    said = [line["text"] for line in packet["transcript"] if line["from"] == "customer"]
+    assert said == ["where is order 482913", "I want to talk to a person"]
+    first = packet["transcript"][0]
+    assert first["intent"] == "order_status" and 0 < first["confidence"] <= 1
+    assert first["assessment"]["handoff"] is False
+    assert packet["summary"]["customer_wants"] in ("order_status", "request_human")
+    assert store.get(keys.conversation_owner(customer.id)) == "queue"
+    assert store.zrank(keys.HANDOFF_QUEUE, customer.id) is not None
+    # The person has it now: the bot stays silent.
+    assert customer.say("hello? is anyone there?") == []
+
+
+def test_a_frustrated_customer_is_handed_off_on_the_turn_it_boils_over(
+    fresh_shop: RunningBot, store: redis.Redis, agent_online: None
+) -> None:
+    customer = RestCustomer(fresh_shop)
+    customer.say("where is my order")
+    customer.say("12345")
+    customer.say("999999")
+    reply = "\n".join(customer.say("THIS IS USELESS, I ALREADY TOLD YOU!!!"))
+    assert "bring in a person" in reply
+    timeline = assessments(fresh_shop, customer.id)
+    assert [a["handoff"] for a in timeline] == [False, False, False, True]
+    packet = json.loads(store.get(keys.handoff_packet(customer.id)))
+    assert packet["reason"].startswith("frustration")
+    assert "not helping" in packet["reason"]
+    assert all(line["assessment"] for line in packet["transcript"] if line["from"] == "customer")
+
+
+def test_a_satisfied_customer_is_never_handed_off(fresh_shop: RunningBot,
+                                                 store: redis.Redis) -> None:
+    customer = RestCustomer(fresh_shop)
+    for line in ["hi", "where is order 482913", "how much is shipping?",
+                 "is the tent in stock?", "great, thanks a lot!", "bye"]:
+        assert customer.say(line), f"no reply to {line!r}"
+    timeline = assessments(fresh_shop, customer.id)
+    assert len(timeline) == 6
+    assert not any(a["handoff"] for a in timeline)
+    assert store.get(keys.handoff_packet(customer.id)) is None
+
+
+def test_a_one_off_curse_at_a_late_parcel_is_not_a_handoff(fresh_shop: RunningBot,
+                                                            store: redis.Redis) -> None:
+    customer = RestCustomer(fresh_shop)
+    customer.say("where the hell is my parcel, order 482913")
+    customer.say("ok thanks")
+    assert not any(a["handoff"] for a in assessments(fresh_shop, customer.id))
