@@ -8,6 +8,9 @@ from typing import Any, Dict, List, Optional
 
 PACKET_VERSION = 1
 # Slots that are bookkeeping, not facts about the customer's case.
+# Intents that say how the conversation goes, not what the customer needs done.
+NOT_A_TASK = {"affirm", "deny", "inform", "greet", "thanks", "goodbye", "nevermind",
+              "nlu_fallback", "out_of_scope", "request_human", "complain", "bot_challenge"}
 INTERNAL_SLOTS = {"frustration", "requested_slot", "order_id_attempts", "handoff_unavailable",
                   "session_started_metadata"}
 
@@ -43,9 +46,9 @@ def transcript(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
 def summary(lines: List[Dict[str, Any]], slots: Dict[str, Any]) -> Dict[str, Any]:
     """What the customer wants and what the bot already tried, in a few words."""
     asked = [line["intent"] for line in lines if line["from"] == "customer" and line["intent"]
-             and line["intent"] not in ("affirm", "deny", "inform", "greet", "thanks",
-                                        "nlu_fallback")]
-    wants = max(set(asked), key=asked.count) if asked else None
+             and line["intent"] not in NOT_A_TASK]
+    # The task asked about most; on a tie, the latest one.
+    wants = max(reversed(asked), key=asked.count) if asked else None
     tried = list(dict.fromkeys(line["response"] for line in lines
                                if line["from"] == "bot" and line.get("response")))
     facts = {k: v for k, v in slots.items() if v not in (None, "", [], {})

@@ -1,0 +1,75 @@
+"""Handing off from the action server: queued with a packet and paused, or honestly refused
+with an offer to leave a message that becomes a ticket."""
+
+import json
+import time
+from pathlib import Path
+from typing import AsyncIterator
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+from redis import asyncio as aioredis
+
+from actions import handoff
+from actions.handoff import ActionCreateTicket, ActionHandoff
+from actions.settings import shop_settings
+from router import keys
+from stack.redis_server import EmbeddedRedis
+from tests.factories import domain, responses, tracker
+
+
+@pytest.fixture
+async def action_redis(redis_server: EmbeddedRedis, redis: aioredis.Redis,
+                       monkeypatch: pytest.MonkeyPatch, shop_db: Path
+                       ) -> AsyncIterator[aioredis.Redis]:
+    monkeypatch.setenv("REDIS_URL", redis_server.url)
+    monkeypatch.setenv("SUPPORT_HOURS", "always")
+    shop_settings.cache_clear()
+    handoff.redis_client.cache_clear()
+    yield redis
+    await handoff.redis_client().close()
+    handoff.redis_client.cache_clear()
+    shop_settings.cache_clear()
+
+
+async def test_with_an_agent_online_the_conversation_is_queued_and_paused(
+    action_redis: aioredis.Redis,
+) -> None:
+    await action_redis.zadd(keys.AGENTS_ONLINE, {"ana": time.time()})
+    dispatcher = CollectingDispatcher()
+    t = tracker("get me a person", intent="request_human", slots={"order_id": "482913"},
+                active_loop="return_form")
+    events = await ActionHandoff().run(dispatcher, t, domain())
+    assert responses(dispatcher) == ["utter_handoff_started"]
+    assert dispatcher.messages[0]["position"] == 1
+    kinds = [e["event"] for e in events]
+    assert "pause" in kinds and "active_loop" in kinds  # the form stops, the bot goes quiet
+    packet = json.loads(await action_redis.get(keys.handoff_packet("test-customer")))
+    assert packet["reason"] == "customer asked for a person"
+    assert packet["slots"]["order_id"] == "482913"
+
+
+async def test_with_nobody_online_the_bot_says_so_and_keeps_the_conversation(
+    action_redis: aioredis.Redis,
+) -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionHandoff().run(dispatcher, tracker("human!", intent="request_human"),
+                                       domain())
+    assert responses(dispatcher) == ["utter_handoff_nobody_online"]
+    assert {"event": "slot", "timestamp": None, "name": "handoff_unavailable",
+            "value": True} in events
+    assert all(e["event"] != "pause" for e in events)
+    assert await action_redis.zcard(keys.HANDOFF_QUEUE) == 0
+
+
+async def test_a_left_message_becomes_a_ticket_with_the_context(
+    action_redis: aioredis.Redis,
+) -> None:
+    dispatcher = CollectingDispatcher()
+    t = tracker("my parcel never came", slots={"ticket_message": "my parcel never came",
+                                               "order_id": "482913"})
+    await ActionCreateTicket().run(dispatcher, t, domain())
+    assert responses(dispatcher) == ["utter_ticket_created"]
+    [(ticket_id, fields)] = await action_redis.xrange(keys.TICKETS)
+    assert dispatcher.messages[0]["ticket_id"] == ticket_id
+    assert json.loads(fields["packet"])["slots"]["order_id"] == "482913"

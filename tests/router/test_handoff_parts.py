@@ -1,0 +1,106 @@
+"""The handoff packet, availability rules and the Redis queue."""
+
+from datetime import datetime, time
+
+import pytest
+from redis import asyncio as aioredis
+
+from router import keys
+from router.handoff.availability import DEFAULT_HOURS, check, within_hours
+from router.handoff.packet import build_packet, transcript
+from router.handoff.queue import HandoffQueue
+
+EVENTS = [
+    {"event": "action", "name": "action_listen"},
+    {"event": "user", "text": "where is order 482913", "timestamp": 1.0,
+     "parse_data": {"intent": {"name": "order_status", "confidence": 0.8},
+                    "sentiment": {"score": 0.0, "label": "neutral"}}},
+    {"event": "slot", "name": "frustration", "value": {"score": 0.0, "handoff": False}},
+    {"event": "bot", "text": "Order 482913 shipped", "timestamp": 2.0,
+     "metadata": {"utter_action": "utter_order_status_shipped"}},
+    {"event": "user", "text": "useless!! get me a human", "timestamp": 3.0,
+     "parse_data": {"intent": {"name": "request_human", "confidence": 0.9},
+                    "sentiment": {"score": -0.6}}},
+    {"event": "slot", "name": "frustration", "value": {"score": 0.7, "handoff": True}},
+]
+SLOTS = {"order_id": "482913", "frustration": {"score": 0.7}, "requested_slot": None,
+         "product": None}
+
+
+def test_the_transcript_pairs_each_customer_line_with_its_assessment() -> None:
+    lines = transcript(EVENTS)
+    assert [line["from"] for line in lines] == ["customer", "bot", "customer"]
+    assert lines[0]["assessment"] == {"score": 0.0, "handoff": False}
+    assert lines[2]["assessment"]["handoff"] is True
+    assert lines[2]["sentiment"] == -0.6
+    assert lines[1]["response"] == "utter_order_status_shipped"
+
+
+def test_the_packet_has_the_case_the_story_and_a_summary() -> None:
+    packet = build_packet("c-1", EVENTS, SLOTS, "socketio", "customer asked for a person",
+                          {"score": 0.7}, now=100.0)
+    assert packet["conversation_id"] == "c-1" and packet["channel"] == "socketio"
+    assert packet["slots"] == {"order_id": "482913", "product": None}  # bookkeeping left out
+    assert packet["summary"]["customer_wants"] == "order_status"
+    assert packet["summary"]["bot_tried"] == ["utter_order_status_shipped"]
+    assert packet["summary"]["known_facts"] == {"order_id": "482913"}
+    assert packet["summary"]["first_message"] == "where is order 482913"
+
+
+def test_hours() -> None:
+    monday_noon = datetime(2026, 11, 23, 12, 0)
+    sunday_noon = datetime(2026, 11, 22, 12, 0)
+    saturday_evening = datetime(2026, 11, 28, 15, 0)
+    assert within_hours(monday_noon, DEFAULT_HOURS)
+    assert not within_hours(sunday_noon, DEFAULT_HOURS)
+    assert not within_hours(saturday_evening, DEFAULT_HOURS)
+    assert within_hours(sunday_noon, None)  # around the clock
+    assert within_hours(datetime(2026, 11, 23, 8, 0), {0: (time(8), time(9))})
+
+
+@pytest.mark.parametrize("agents, queued, expected", [
+    (2, 0, None), (0, 0, "utter_handoff_nobody_online"), (2, 20, "utter_handoff_queue_full"),
+])
+def test_availability(agents: int, queued: int, expected: str) -> None:
+    result = check(datetime(2026, 11, 23, 12, 0), DEFAULT_HOURS, agents, queued, 20)
+    assert result.available is (expected is None)
+    assert result.reason == expected
+
+
+def test_closed_comes_first() -> None:
+    assert check(datetime(2026, 11, 22, 12), DEFAULT_HOURS, 5, 0, 20).reason == \
+        "utter_handoff_closed"
+
+
+async def test_enqueue_is_one_transaction_and_orders_by_age_and_frustration(
+    redis: aioredis.Redis,
+) -> None:
+    queue = HandoffQueue(redis)
+    calm = build_packet("calm", EVENTS, SLOTS, "rest", "asked", None, now=1000.0)
+    angry = build_packet("angry", EVENTS, SLOTS, "rest", "frustration", None, now=1010.0)
+    assert await queue.enqueue(calm, priority=0.1) == 1
+    assert await queue.enqueue(angry, priority=0.9) == 1  # more frustrated goes ahead
+    assert await redis.zrange(keys.HANDOFF_QUEUE, 0, -1) == ["angry", "calm"]
+    assert await queue.owner("calm") == "queue"
+    assert (await queue.packet("calm"))["reason"] == "asked"
+    assert await redis.ttl(keys.handoff_packet("calm")) > 0  # never orphaned forever
+    assert await queue.length() == 2
+
+
+async def test_only_recent_heartbeats_count_as_online(redis: aioredis.Redis) -> None:
+    await redis.zadd(keys.AGENTS_ONLINE, {"ana": 1000.0, "ben": 800.0})
+    assert await HandoffQueue(redis).agents_online(now=1030.0) == 1
+
+
+async def test_tickets_keep_the_packet(redis: aioredis.Redis) -> None:
+    packet = build_packet("c-9", EVENTS, SLOTS, "rest", "left a message", None, now=5.0)
+    ticket_id = await HandoffQueue(redis).create_ticket(packet, "please call me")
+    [(stored_id, fields)] = await redis.xrange(keys.TICKETS)
+    assert stored_id == ticket_id
+    assert fields["message"] == "please call me" and fields["conversation_id"] == "c-9"
+
+
+async def test_unknown_conversations_have_no_packet(redis: aioredis.Redis) -> None:
+    queue = HandoffQueue(redis)
+    assert await queue.packet("nobody") is None
+    assert await queue.owner("nobody") is None

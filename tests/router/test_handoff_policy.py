@@ -1,0 +1,82 @@
+"""The policy inside Rasa: builds the scorer's conversation from a tracker, records the
+assessment every turn, predicts the handoff only when it is due."""
+
+from pathlib import Path
+
+import pytest
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.handoff_policy import HandoffPolicy, conversation_from_tracker
+from stack.settings import PROJECT_ROOT
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(PROJECT_ROOT / "domain.yml"))
+
+
+@pytest.fixture
+def policy(tmp_path: Path) -> HandoffPolicy:
+    return HandoffPolicy.create(HandoffPolicy.get_default_config(), LocalModelStorage(tmp_path),
+                                Resource("handoff"), ExecutionContext(None))  # type: ignore[arg-type]
+
+
+def said(text: str, intent: str, sentiment: float = 0.0) -> UserUttered:
+    return UserUttered(text, intent={"name": intent, "confidence": 0.9},
+                       parse_data={"intent": {"name": intent, "confidence": 0.9},
+                                   "sentiment": {"score": sentiment}, "text": text,
+                                   "entities": []})
+
+
+def tracker(domain: Domain, *events: object) -> DialogueStateTracker:
+    return DialogueStateTracker.from_events("c-1", list(events), domain.slots)  # type: ignore[arg-type]
+
+
+def predicted(policy: HandoffPolicy, domain: Domain, t: DialogueStateTracker) -> str | None:
+    prediction = policy.predict_action_probabilities(t, domain)
+    best = max(range(len(prediction.probabilities)), key=prediction.probabilities.__getitem__)
+    return domain.action_names_or_texts[best] if prediction.probabilities[best] > 0 else None
+
+
+def test_the_conversation_starts_at_the_latest_session(domain: Domain) -> None:
+    t = tracker(domain, ActionExecuted(ACTION_LISTEN_NAME), said("old", "greet"),
+                SessionStarted(), ActionExecuted(ACTION_LISTEN_NAME), said("new", "greet", -0.4),
+                BotUttered("Hi", metadata={"utter_action": "utter_greet"}))
+    turns = conversation_from_tracker(t)
+    assert [turn.text for turn in turns] == ["new", "Hi"]
+    assert turns[0].sentiment == -0.4 and turns[1].action == "utter_greet"
+
+
+def test_a_calm_turn_is_recorded_and_the_policy_abstains(policy: HandoffPolicy,
+                                                        domain: Domain) -> None:
+    t = tracker(domain, ActionExecuted(ACTION_LISTEN_NAME), said("hi", "greet"))
+    prediction = policy.predict_action_probabilities(t, domain)
+    assert max(prediction.probabilities) == 0.0
+    [event] = prediction.events
+    assert event.key == "frustration" and event.value["handoff"] is False
+
+
+def test_asking_for_a_person_predicts_the_handoff(policy: HandoffPolicy, domain: Domain) -> None:
+    t = tracker(domain, ActionExecuted(ACTION_LISTEN_NAME), said("a human please", "request_human"))
+    assert predicted(policy, domain, t) == "action_handoff"
+
+
+def test_after_an_unanswered_handoff_the_bot_listens(policy: HandoffPolicy,
+                                                     domain: Domain) -> None:
+    t = tracker(domain, ActionExecuted(ACTION_LISTEN_NAME), said("human", "request_human"),
+                ActionExecuted("action_handoff"))
+    assert predicted(policy, domain, t) == ACTION_LISTEN_NAME
+
+
+def test_between_actions_the_policy_stays_out_of_the_way(policy: HandoffPolicy,
+                                                         domain: Domain) -> None:
+    t = tracker(domain, ActionExecuted(ACTION_LISTEN_NAME), said("hi", "greet"),
+                ActionExecuted("utter_greet"))
+    prediction = policy.predict_action_probabilities(t, domain)
+    assert max(prediction.probabilities) == 0.0 and prediction.events == []
