@@ -17,7 +17,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 RASA := $(PY) -W ignore -m rasa
 
-.PHONY: help install model run chromium test test-unit test-e2e validate test-stories lint bench bench-model bench-cv bench-nlu eval-uss lock clean
+.PHONY: help install model run chromium test test-unit test-e2e validate test-stories lint bench bench-model bench-cv bench-nlu eval-uss settings lock clean
 
 help:
 	@echo "make run        start the bot, the action server, Redis and the chat page"
@@ -27,6 +27,7 @@ help:
 	@echo "make bench-cv   NLU cross-validation on our data: ours vs DIET"
 	@echo "make bench-nlu  BANKING77 accuracy of our NLU pipeline (DATA=$(DATA))"
 	@echo "make eval-uss   the frustration scorer on USS dialogues vs VADER (DATA=$(DATA))"
+	@echo "make settings   show the router's live settings; ARGS=\"set NAME VALUE\" changes one"
 
 $(INSTALLED): requirements.lock
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: install python3.10 (Rasa 3.6 needs 3.8-3.10)."; exit 1; }
@@ -75,14 +76,20 @@ DIET_MODEL := models/bench-diet.tar.gz
 
 # The rejected alternative, trained from the same data, so both are measured side by side.
 bench-model: model
+	$(RASA) train --data bot/data --domain domain.yml --config bench/configs/no_router.yml --out models --fixed-model-name bench-no-router
 	$(RASA) train --data bot/data --domain domain.yml --config bench/configs/counts_only.yml --out models --fixed-model-name bench-counts-only
 	$(RASA) train --data bot/data --domain domain.yml --config bench/configs/diet.yml --out models --fixed-model-name bench-diet
 
 bench: bench-model
+	$(PY) -m bench.scoring
 	$(PY) -m bench.turn_latency
 
 bench-cv: install
 	$(PY) -m bench.nlu_crossval
+
+# Show or change the router's live settings: make settings ARGS="set handoff_threshold 0.7"
+settings: install
+	$(PY) -m router.settings_cli $(or $(ARGS),show)
 
 # The frustration scorer on the public USS satisfaction dialogues, beside the VADER baseline.
 eval-uss: install

@@ -31,6 +31,8 @@ from stack.settings import PROJECT_ROOT, RedisAddress, StackSettings
 
 MODELS = {
     "ours: counts + MiniLM + LogisticRegression (config.yml)": "models/pinecone.tar.gz",
+    "ours without the router's policy (bench/configs/no_router.yml)":
+        "models/bench-no-router.tar.gz",
     "rejected: counts + LogisticRegression (bench/configs/counts_only.yml)":
         "models/bench-counts-only.tar.gz",
     "rejected: counts + DIET (bench/configs/diet.yml)": "models/bench-diet.tar.gz",

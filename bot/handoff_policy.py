@@ -10,6 +10,7 @@ turn; otherwise it abstains and the bot answers as usual.
 
 from __future__ import annotations
 
+import os
 from typing import Any, Dict, List, Optional
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
@@ -23,7 +24,8 @@ from rasa.shared.core.events import BotUttered, SessionStarted, SlotSet, UserUtt
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from router.scoring import BotTurn, ScorerSettings, UserTurn, assess
+from router.live_settings import LiveSettings
+from router.scoring import BotTurn, UserTurn, assess
 from router.scoring.conversation import Turn
 
 FRUSTRATION_SLOT = "frustration"
@@ -68,7 +70,8 @@ class HandoffPolicy(Policy):
     ) -> None:
         super().__init__(config, model_storage, resource, execution_context, featurizer)
         self.handoff_action = config["handoff_action"]
-        self.scorer_settings = ScorerSettings()
+        # Live: a change made with `python -m router.settings_cli` applies on the next turn.
+        self.settings = LiveSettings(os.environ.get("REDIS_URL"))
 
     def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain,
               **kwargs: Any) -> Resource:
@@ -90,7 +93,7 @@ class HandoffPolicy(Policy):
         if latest_action != ACTION_LISTEN_NAME or not isinstance(
                 tracker.latest_message, UserUttered) or tracker.latest_message.text is None:
             return self._prediction(probabilities)
-        assessment = assess(conversation_from_tracker(tracker), self.scorer_settings)
+        assessment = assess(conversation_from_tracker(tracker), self.settings.current)
         events = [SlotSet(FRUSTRATION_SLOT, assessment.as_dict())]
         if assessment.handoff and self.handoff_action in domain.action_names_or_texts:
             probabilities[domain.index_for_action(self.handoff_action)] = 1.0

@@ -22,3 +22,8 @@ def handoff_packet(conversation_id: str) -> str:
 def conversation_owner(conversation_id: str) -> str:
     """Who has the conversation: absent means the bot; "queue" or "agent:<id>" otherwise."""
     return f"{PREFIX}:conversation:{conversation_id}:owner"
+
+# JSON of the router's settings overrides (anything not in it comes from router/defaults.yml).
+ROUTER_SETTINGS = f"{PREFIX}:settings"
+# Pub/sub channel announcing a settings change, so every process reloads at once.
+ROUTER_SETTINGS_CHANGED = f"{PREFIX}:settings:changed"

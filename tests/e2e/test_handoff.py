@@ -89,3 +89,23 @@ def test_a_one_off_curse_at_a_late_parcel_is_not_a_handoff(fresh_shop: RunningBo
     customer.say("where the hell is my parcel, order 482913")
     customer.say("ok thanks")
     assert not any(a["handoff"] for a in assessments(fresh_shop, customer.id))
+
+
+def test_a_settings_change_applies_on_the_next_turn(fresh_shop: RunningBot,
+                                                    store: redis.Redis,
+                                                    redis_server: EmbeddedRedis,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from router.settings_cli import main as settings_cli
+
+    monkeypatch.setenv("REDIS_URL", redis_server.url)
+    complaint = "your delivery service is really bad"
+    before = "\n".join(RestCustomer(fresh_shop).say(complaint))
+    assert "not the experience you should have had" in before  # a complaint, answered
+    try:
+        assert settings_cli(["set", "immediate_handoff_intents", "[request_human, complain]"]) == 0
+        time.sleep(0.5)  # the announcement reaches the Rasa process
+        # A new customer saying the same first line: only the setting differs.
+        after = "\n".join(RestCustomer(fresh_shop).say(complaint))
+        assert "nobody from our team is free" in after  # now a complaint hands off
+    finally:
+        settings_cli(["reset"])
