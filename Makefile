@@ -17,7 +17,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 RASA := $(PY) -W ignore -m rasa
 
-.PHONY: help install model run chromium test test-unit test-e2e validate test-stories lint bench bench-model bench-cv bench-nlu eval-uss settings lock clean
+.PHONY: help install model run chromium test test-unit test-e2e validate test-stories lint bench bench-model bench-cv bench-nlu eval-uss eval-scripted settings lock clean
 
 help:
 	@echo "make run        start the bot, the action server, Redis and the chat page"
@@ -27,6 +27,7 @@ help:
 	@echo "make bench-cv   NLU cross-validation on our data: ours vs DIET"
 	@echo "make bench-nlu  BANKING77 accuracy of our NLU pipeline (DATA=$(DATA))"
 	@echo "make eval-uss   the frustration scorer on USS dialogues vs VADER (DATA=$(DATA))"
+	@echo "make eval-scripted  the router on our scripted conversations; hand-set vs learned"
 	@echo "make settings   show the router's live settings; ARGS=\"set NAME VALUE\" changes one"
 
 $(INSTALLED): requirements.lock
@@ -86,6 +87,11 @@ bench: bench-model
 
 bench-cv: install
 	$(PY) -m bench.nlu_crossval
+
+# The router on the team's scripted conversations, and hand-set weights vs a learned combiner.
+eval-scripted: install
+	$(PY) -m router.eval scripted
+	$(PY) -m router.train
 
 # Show or change the router's live settings: make settings ARGS="set handoff_threshold 0.7"
 settings: install

@@ -20,6 +20,7 @@ from typing import Dict, List
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from router.eval import scripted
 from router.eval.uss import UssFormatError, as_turn, dialogues
 from router.scoring import ScorerSettings, assess
 
@@ -105,13 +106,41 @@ def _print_table(report: dict) -> None:
                   f"{f['flag_rate']:>11.3f}{result['turns']:>8}")
 
 
+def run_scripted(paths: List[Path], as_json: bool) -> int:
+    try:
+        scripts = scripted.load(paths or scripted.default_paths())
+    except scripted.ScriptError as error:
+        print(f"bad scripted conversation: {error}", file=sys.stderr)
+        return 2
+    report = scripted.evaluate(scripts, ScorerSettings())
+    if as_json:
+        print(json.dumps(report, indent=2))
+        return 0
+    for item in report["details"]:
+        expected = item["expected_turn"] if item["should_hand_off"] else "never"
+        got = item["handed_off_at"] or "never"
+        mark = "ok " if str(expected) == str(got) else "!! "
+        print(f"{mark}{item['name'][:60]:<60} expected {expected!s:>5}  got {got!s:>5}")
+    print(f"\n{report['conversations']} conversations: handoff precision {report['precision']}, "
+          f"recall {report['recall']}, F1 {report['f1']}; of the right handoffs "
+          f"{report['on_time']} on time, {report['early']} early, {report['late']} late "
+          f"(mean {report['mean_turns_off']} turns off)")
+    return 0
+
+
 def main(argv: List[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m router.eval", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     uss = commands.add_parser("uss", help="score USS-format files")
     uss.add_argument("paths", nargs="+", type=Path)
     uss.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    script = commands.add_parser("scripted", help="the team's scripted conversations")
+    script.add_argument("paths", nargs="*", type=Path,
+                        help="YAML files (default: router/conversations/*.yml)")
+    script.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    if args.command == "scripted":
+        return run_scripted(args.paths, args.json)
     missing = [str(p) for p in args.paths if not p.is_file()]
     if missing:
         print(f"not found: {', '.join(missing)} (give USS-format files, e.g. "

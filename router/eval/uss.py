@@ -92,7 +92,9 @@ def intent_for(act: str) -> str:
 
 def as_turn(line: Line, sentiment: float) -> Turn:
     if line.role == "SYSTEM":
-        return BotTurn(action=line.act, text=line.text)
+        # A dialogue act ("request", "offer") is not a response name: two different questions
+        # share one. Unnamed, the bot's turns are compared by their text.
+        return BotTurn(action="bot", text=line.text)
     return UserTurn(text=line.text, intent=intent_for(line.act), confidence=1.0,
                     sentiment=sentiment)
 

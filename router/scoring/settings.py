@@ -20,10 +20,11 @@ def _default_weights() -> Dict[str, float]:
         "repeated_intent": 0.40,
         "fallbacks": 0.45,
         "bot_loop": 0.45,
+        "bot_failures": 0.40,
         "complaint": 0.30,
         "shouting": 0.20,
         "punctuation": 0.15,
-        "insult": 0.55,
+        "insult": 0.45,
         "frustration_phrase": 0.55,
         "correction": 0.35,
         "long_conversation": 0.20,
@@ -55,6 +56,16 @@ class ScorerSettings:
     repeats_for_full_strength: int = 2
     # Same bot reply this many times in a row is a loop.
     bot_loop_length: int = 2
+    # Replies in which the bot admits it could not do what was asked.
+    failure_responses: Tuple[str, ...] = (
+        "utter_default", "utter_order_id_malformed", "utter_order_id_unknown",
+        "utter_order_id_missing", "utter_order_id_gave_up", "utter_out_of_scope",
+        "utter_product_unknown", "action_default_fallback",
+    )
+    # How many of the bot's latest replies to look at, and how many failures among them make
+    # the signal full strength.
+    bot_failure_window: int = 4
+    bot_failures_for_full_strength: int = 2
     # Sentiment: the moving average's weight on the newest turn, and the drop (from the
     # average to the newest turn) that counts as full strength.
     sentiment_ema_alpha: float = 0.5
@@ -88,7 +99,8 @@ class ScorerSettings:
         for name, weight in self.weights.items():
             _check_share(f"weights.{name}", weight)
         for name in ("fallbacks_for_full_strength", "repeats_for_full_strength",
-                     "bot_loop_length", "shouting_min_letters", "long_conversation_from"):
+                     "bot_loop_length", "shouting_min_letters", "long_conversation_from",
+                     "bot_failure_window", "bot_failures_for_full_strength"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.long_conversation_full <= self.long_conversation_from:

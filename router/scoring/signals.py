@@ -90,14 +90,27 @@ def fallbacks(conversation: Conversation, s: ScorerSettings) -> Signal:
 
 
 def bot_loop(conversation: Conversation, s: ScorerSettings) -> Signal:
+    """The bot giving the same reply again: the same response (its wording may differ in the
+    filled-in values), or for unnamed replies the same text."""
     bots: List[BotTurn] = bot_turns(conversation)
     if len(bots) < s.bot_loop_length:
         return Signal("bot_loop", 0.0)
     last = bots[-s.bot_loop_length:]
-    same = {(turn.action, turn.text) for turn in last}
-    if len(same) > 1 or last[-1].action == "action_listen":
+    same = {turn.action if turn.action != "bot" else turn.text for turn in last}
+    if len(same) > 1:
         return Signal("bot_loop", 0.0)
     return Signal("bot_loop", 1.0, f"bot gave the same reply {s.bot_loop_length} times in a row")
+
+
+def bot_failures(conversation: Conversation, s: ScorerSettings) -> Signal:
+    """The bot's own replies admitting it failed ("didn't catch that", "can't find that
+    order") among its recent replies."""
+    recent = bot_turns(conversation)[-s.bot_failure_window:]
+    failures = sum(1 for turn in recent if turn.action in s.failure_responses)
+    if failures == 0:
+        return Signal("bot_failures", 0.0)
+    return Signal("bot_failures", _clip(failures / s.bot_failures_for_full_strength),
+                  f"the bot could not help {failures} time(s) in its last {len(recent)} replies")
 
 
 def complaint(conversation: Conversation, s: ScorerSettings) -> Signal:
@@ -153,6 +166,7 @@ SIGNALS: Dict[str, Callable[[Conversation, ScorerSettings], Signal]] = {
     "repeated_intent": repeated_intent,
     "fallbacks": fallbacks,
     "bot_loop": bot_loop,
+    "bot_failures": bot_failures,
     "complaint": complaint,
     "shouting": shouting,
     "punctuation": punctuation,

@@ -132,3 +132,20 @@ def test_length_counts_only_after_many_turns() -> None:
     assert strength("long_conversation", talk(10)) == 0.0
     assert 0 < strength("long_conversation", talk(16)) < 1
     assert strength("long_conversation", talk(40)) == 1.0
+
+
+def test_the_bot_admitting_failure_counts_within_its_recent_replies() -> None:
+    talk = [user("where is it", "order_status"), bot("utter_ask_order_id"), user("12", "inform"),
+            bot("utter_order_id_malformed"), user("34", "inform")]
+    assert strength("bot_failures", talk) == pytest.approx(0.5)
+    worse = talk + [bot("utter_order_id_unknown"), user("56", "inform")]
+    assert strength("bot_failures", worse) == 1.0
+    fine = [user("hi"), bot("utter_greet"), user("where", "order_status"),
+            bot("utter_order_status_shipped"), user("ok")]
+    assert strength("bot_failures", fine) == 0.0
+
+
+def test_the_same_response_with_other_values_is_still_a_loop() -> None:
+    loop = [user(), bot("utter_order_id_unknown", "can't find 111111"), user("x"),
+            bot("utter_order_id_unknown", "can't find 222222"), user("y")]
+    assert strength("bot_loop", loop) == 1.0
