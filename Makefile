@@ -83,6 +83,7 @@ bench-model: model
 
 bench: bench-model
 	$(PY) -m bench.scoring
+	$(PY) -m bench.router_overhead
 	$(PY) -m bench.turn_latency
 
 bench-cv: install

@@ -85,7 +85,10 @@ def fallbacks(conversation: Conversation, s: ScorerSettings) -> Signal:
     if in_a_row == 0:
         return Signal("fallbacks", 0.0)
     total = sum(_is_failed(turn, s) for turn in users)
-    return Signal("fallbacks", _clip(in_a_row / s.fallbacks_for_full_strength),
+    # Scattered misunderstandings count too, at half the rate of ones in a row.
+    strength = max(in_a_row / s.fallbacks_for_full_strength,
+                   total / (2 * s.fallbacks_for_full_strength))
+    return Signal("fallbacks", _clip(strength),
                   f"bot did not understand {in_a_row} time(s) in a row ({total} in total)")
 
 

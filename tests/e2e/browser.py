@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -38,7 +40,10 @@ class Browser:
         self.process = subprocess.Popen(
             [chromium_path(), *CHROMIUM_FLAGS, f"--user-data-dir={self.profile.name}",
              f"--remote-debugging-port={self.port}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            # Debian's `chromium` is a wrapper script: its own process group lets close()
+            # stop the browser and every helper process it starts.
+            start_new_session=True)
         self.socket = websocket.create_connection(self._page_socket_url(), timeout=30,
                                                   suppress_origin=True)
         self._ids = itertools.count(1)
@@ -92,9 +97,11 @@ class Browser:
 
     def close(self) -> None:
         self.socket.close()
-        self.process.terminate()
         try:
+            os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         self.profile.cleanup()

@@ -67,6 +67,15 @@ def test_fallbacks_in_a_row_and_low_confidence_turns() -> None:
     assert strength("fallbacks", recovered) == 0.0
 
 
+def test_scattered_fallbacks_add_up_at_half_the_rate() -> None:
+    talk: List[Turn] = []
+    for _ in range(4):
+        talk += [user("asdf", "nlu_fallback"), bot("utter_default"),
+                 user("where is my order", "order_status"), bot("utter_ask_order_id")]
+    talk += [user("qwer", "nlu_fallback")]
+    assert strength("fallbacks", talk) == pytest.approx(5 / 6)  # 5 in total, 1 in a row
+
+
 def test_the_bot_repeating_itself_is_a_loop() -> None:
     loop = [user(), bot("utter_ask_order_id", "What's the number?"), user("x"),
             bot("utter_ask_order_id", "What's the number?"), user("y")]
