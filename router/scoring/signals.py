@@ -100,14 +100,27 @@ def bot_loop(conversation: Conversation, s: ScorerSettings) -> Signal:
         return Signal("bot_loop", 0.0)
     last = bots[-s.bot_loop_length:]
     same = {turn.action if turn.action != "bot" else turn.text for turn in last}
-    if len(same) > 1:
+    # Repeated "I didn't catch that" is the bot_failures signal's; not counted twice.
+    if len(same) > 1 or last[-1].action in s.failure_responses:
         return Signal("bot_loop", 0.0)
     return Signal("bot_loop", 1.0, f"bot gave the same reply {s.bot_loop_length} times in a row")
+
+
+def _moved_on(conversation: Conversation, s: ScorerSettings) -> bool:
+    """A clearly understood request the customer has not made before: they have left the
+    bot's earlier failures behind, which then no longer say the conversation is stuck."""
+    users = user_turns(conversation)
+    turn = users[-1]
+    asked_before = any(earlier.intent == turn.intent for earlier in users[:-1])
+    return (turn.intent is not None and turn.intent not in s.non_request_intents
+            and turn.confidence >= s.low_confidence and not asked_before)
 
 
 def bot_failures(conversation: Conversation, s: ScorerSettings) -> Signal:
     """The bot's own replies admitting it failed ("didn't catch that", "can't find that
     order") among its recent replies."""
+    if _moved_on(conversation, s):
+        return Signal("bot_failures", 0.0)
     recent = bot_turns(conversation)[-s.bot_failure_window:]
     failures = sum(1 for turn in recent if turn.action in s.failure_responses)
     if failures == 0:

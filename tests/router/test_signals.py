@@ -154,7 +154,14 @@ def test_the_bot_admitting_failure_counts_within_its_recent_replies() -> None:
     assert strength("bot_failures", fine) == 0.0
 
 
+def test_a_clear_new_question_leaves_earlier_failures_behind() -> None:
+    talk = [user("", "nlu_fallback", 1.0), bot("utter_default"), user("😀", "nlu_fallback", 1.0),
+            bot("utter_default"), user("how much is shipping?", "shipping_costs", 0.9)]
+    assert strength("bot_failures", talk) == 0.0
+    assert strength("bot_loop", talk) == 0.0  # a repeated "didn't catch that" is not a loop
+
+
 def test_the_same_response_with_other_values_is_still_a_loop() -> None:
-    loop = [user(), bot("utter_order_id_unknown", "can't find 111111"), user("x"),
-            bot("utter_order_id_unknown", "can't find 222222"), user("y")]
+    loop = [user(), bot("utter_tracking_in_transit", "order 111111 is in Reno"), user("x"),
+            bot("utter_tracking_in_transit", "order 111111 is in Elko"), user("y")]
     assert strength("bot_loop", loop) == 1.0
