@@ -75,6 +75,9 @@ class EmbeddedRedis:
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
+            # Its own session: Ctrl-C reaches only us, and we stop Redis last, after the
+            # servers that write to it.
+            start_new_session=True,
         )
         self._wait_until_ready(timeout)
         return self

@@ -162,7 +162,10 @@ def main() -> int:
     def stop_on_signal(signum: int, frame: Optional[FrameType]) -> None:
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop_on_signal)
+    # Set explicitly: a shell that starts us in the background leaves SIGINT ignored, and
+    # then Ctrl-C (or `kill -INT`) would stop nothing.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop_signal, stop_on_signal)
     try:
         start_all(services)
         say(f"Open the chat: {stack.chat_url}   (Ctrl-C stops everything)")
