@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from router.eval.scripted import Script, default_paths, evaluate, load
+from router.eval.scripted import Script, default_paths, evaluate, load, score
 from router.scoring import ScorerSettings
 from router.scoring.conversation import UserTurn
 from router.scoring.signals import SIGNALS
@@ -65,29 +65,8 @@ def compare(scripts: List[Script], threshold: float) -> Dict[str, Dict[str, obje
             predicted["learned"][scripts[i].name] = learned_handoff_turn(
                 model, scripts[i], settings, threshold)
     hand_set = evaluate(scripts, settings)
-    learned = _evaluate_predictions(scripts, predicted["learned"])
+    learned = score(scripts, predicted["learned"])
     return {"hand-set": _brief(hand_set), "learned": _brief(learned)}
-
-
-def _evaluate_predictions(scripts: List[Script], at: Dict[str, Optional[int]]) -> Dict[str, object]:
-    tp = fp = fn = 0
-    offsets = []
-    for s in scripts:
-        got = at[s.name]
-        if s.should_hand_off and got is not None:
-            tp += 1
-            offsets.append(got - int(s.hand_off_at or 0))
-        elif got is not None:
-            fp += 1
-        elif s.should_hand_off:
-            fn += 1
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    return {"precision": round(p, 3), "recall": round(r, 3),
-            "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0,
-            "on_time": sum(o == 0 for o in offsets), "early": sum(o < 0 for o in offsets),
-            "late": sum(o > 0 for o in offsets),
-            "mean_turns_off": round(sum(map(abs, offsets)) / len(offsets), 2) if offsets else None}
 
 
 def _brief(report: Dict[str, object]) -> Dict[str, object]:

@@ -74,11 +74,18 @@ def first_handoff(script: Script, settings: ScorerSettings) -> Optional[int]:
 
 
 def evaluate(scripts: List[Script], settings: ScorerSettings) -> Dict[str, Any]:
+    """Run the scorer over every script and report `score`'s figures."""
+    return score(scripts, {script.name: first_handoff(script, settings) for script in scripts})
+
+
+def score(scripts: List[Script], handed_off_at: Dict[str, Optional[int]]) -> Dict[str, Any]:
+    """Handoff precision and recall over conversations, and how early or late the right
+    handoffs came, given the turn each conversation was handed off on (None: never)."""
     true_pos = false_pos = false_neg = 0
     offsets: List[int] = []
     details = []
     for script in scripts:
-        at = first_handoff(script, settings)
+        at = handed_off_at[script.name]
         if script.should_hand_off and at is not None:
             true_pos += 1
             offsets.append(at - int(script.hand_off_at or 0))
