@@ -56,16 +56,16 @@ def learned_handoff_turn(model: LogisticRegression, script: Script, settings: Sc
 def compare(scripts: List[Script], threshold: float) -> Dict[str, Dict[str, object]]:
     settings = ScorerSettings()
     groups = np.arange(len(scripts))
-    predicted: Dict[str, Dict[str, Optional[int]]] = {"hand-set": {}, "learned": {}}
+    learned_at: Dict[str, Optional[int]] = {}
     for train_idx, test_idx in GroupKFold(5).split(groups, groups=groups):
         rows = [ex for i in train_idx for ex in turn_examples(scripts[i], settings)]
         model = LogisticRegression(class_weight="balanced", max_iter=1000)
         model.fit([r[0] for r in rows], [r[1] for r in rows])
         for i in test_idx:
-            predicted["learned"][scripts[i].name] = learned_handoff_turn(
+            learned_at[scripts[i].name] = learned_handoff_turn(
                 model, scripts[i], settings, threshold)
     hand_set = evaluate(scripts, settings)
-    learned = score(scripts, predicted["learned"])
+    learned = score(scripts, learned_at)
     return {"hand-set": _brief(hand_set), "learned": _brief(learned)}
 
 

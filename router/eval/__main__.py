@@ -21,7 +21,7 @@ from typing import Dict, List
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from router.eval import scripted
-from router.eval.uss import UssFormatError, as_turn, dialogues
+from router.eval.uss import UssFormatError, as_turn, dialogues, dissatisfied
 from router.scoring import ScorerSettings, assess
 
 VADER_BASELINE_AT = -0.05
@@ -65,18 +65,10 @@ def evaluate_file(path: Path, settings: ScorerSettings,
             turns.append(as_turn(line, compound))
             if line.role != "USER":
                 continue
-            dissatisfied = min_majority(line.ratings) <= 2
-            router.add(assess(turns, settings).concerned, dissatisfied)
-            baseline.add(compound <= VADER_BASELINE_AT, dissatisfied)
+            unhappy = dissatisfied(line.ratings)
+            router.add(assess(turns, settings).concerned, unhappy)
+            baseline.add(compound <= VADER_BASELINE_AT, unhappy)
     return {"router": router, "baseline": baseline}
-
-
-def min_majority(ratings: tuple) -> int:
-    counts: Dict[int, int] = {}
-    for rating in ratings:
-        counts[rating] = counts.get(rating, 0) + 1
-    top = max(counts.values())
-    return min(rating for rating, count in counts.items() if count == top)
 
 
 def run(paths: List[Path], settings: ScorerSettings) -> dict:

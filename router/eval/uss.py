@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 from router.scoring.conversation import BotTurn, Turn, UserTurn
 
@@ -25,22 +25,15 @@ class UssFormatError(ValueError):
     """A line that is not USS format; the message gives the file and line number."""
 
 
-@dataclass(frozen=True)
-class RatedTurn:
-    text: str
-    act: str
-    ratings: Tuple[int, ...]
+def majority_rating(ratings: Tuple[int, ...]) -> int:
+    """The most frequent rating; a tie goes to the lowest, as in Sun et al.'s code."""
+    counts = Counter(ratings)
+    top = max(counts.values())
+    return min(rating for rating, count in counts.items() if count == top)
 
-    @property
-    def majority_rating(self) -> int:
-        """The most frequent rating; a tie goes to the lowest, as in Sun et al.'s code."""
-        counts = Counter(self.ratings)
-        top = max(counts.values())
-        return min(rating for rating, count in counts.items() if count == top)
 
-    @property
-    def dissatisfied(self) -> bool:
-        return self.majority_rating <= 2
+def dissatisfied(ratings: Tuple[int, ...]) -> bool:
+    return majority_rating(ratings) <= 2
 
 
 @dataclass(frozen=True)
@@ -97,8 +90,3 @@ def as_turn(line: Line, sentiment: float) -> Turn:
         return BotTurn(action="bot", text=line.text)
     return UserTurn(text=line.text, intent=intent_for(line.act), confidence=1.0,
                     sentiment=sentiment)
-
-
-def rated_user_turns(dialogue: List[Line]) -> Dict[int, RatedTurn]:
-    return {i: RatedTurn(line.text, line.act, line.ratings)
-            for i, line in enumerate(dialogue) if line.role == "USER"}

@@ -6,7 +6,13 @@ from pathlib import Path
 import pytest
 
 from router.eval.__main__ import Tally, main
-from router.eval.uss import RatedTurn, UssFormatError, dialogues, intent_for
+from router.eval.uss import (
+    UssFormatError,
+    dialogues,
+    dissatisfied,
+    intent_for,
+    majority_rating,
+)
 
 SAMPLE = (
     "USER\tI need a hotel in the north.\tINFORM\t3,3,3\n"
@@ -20,9 +26,9 @@ SAMPLE = (
 
 
 def test_majority_rating_breaks_ties_downwards() -> None:
-    assert RatedTurn("x", "inform", (3, 2, 3)).majority_rating == 3
-    assert RatedTurn("x", "inform", (2, 4)).majority_rating == 2
-    assert RatedTurn("x", "inform", (1, 2, 2)).dissatisfied
+    assert majority_rating((3, 2, 3)) == 3
+    assert majority_rating((2, 4)) == 2
+    assert dissatisfied((1, 2, 2))
 
 
 def test_overall_lines_are_not_turns(tmp_path: Path) -> None:
@@ -75,6 +81,6 @@ def test_a_user_line_without_ratings_is_an_error(tmp_path: Path) -> None:
 
 def test_figures() -> None:
     tally = Tally()
-    for flagged, dissatisfied in [(True, True), (True, False), (False, True), (False, False)]:
-        tally.add(flagged, dissatisfied)
+    for flagged, unhappy in [(True, True), (True, False), (False, True), (False, False)]:
+        tally.add(flagged, unhappy)
     assert tally.figures() == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "flag_rate": 0.5}
