@@ -28,8 +28,10 @@ def test_run_starts_everything_and_ctrl_c_stops_it_all(tmp_path: Path) -> None:
     env = {**os.environ, **{k: str(v) for k, v in ports.items()},
            "DATA_DIR": str(tmp_path), "PYTHONPATH": str(PROJECT_ROOT)}
     env.pop("REDIS_URL", None)
+    # Started with SIGINT ignored, as a shell does for `make run &`: Ctrl-C must still work.
     run = subprocess.Popen([sys.executable, "-m", "stack.run"], cwd=PROJECT_ROOT, env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     assert run.stdout is not None
     seen = []
     deadline = time.monotonic() + STARTUP_SECONDS

@@ -80,3 +80,10 @@ def test_a_corrupt_stored_value_keeps_the_last_good_settings(store: redis.Redis,
 
 def test_without_redis_the_defaults_apply() -> None:
     assert LiveSettings(None).current == ScorerSettings()
+
+
+def test_an_unreachable_redis_is_named(monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    assert main(["show"]) == 1
+    assert "cannot reach Redis at redis://127.0.0.1:1/0" in capsys.readouterr().err
