@@ -101,16 +101,22 @@ class Service:
             return log.read().decode(errors="replace")
 
     def stop(self, timeout: float = 15) -> None:
-        if not self.process or self.process.poll() is not None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-        except ProcessLookupError:
-            pass
+        stop_group(self.process, timeout)
+
+
+def stop_group(process: Optional[subprocess.Popen], timeout: float) -> None:
+    """Stop a child started in its own session, and everything it started: politely first,
+    then for good after `timeout` seconds."""
+    if not process or process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        pass
 
 
 def tail(path: Path, lines: int = 25) -> str:

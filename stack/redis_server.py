@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from stack.processes import stop_group
+
 
 class RedisDidNotStart(RuntimeError):
     """The embedded server exited or never answered PING."""
@@ -98,10 +100,4 @@ class EmbeddedRedis:
         raise RedisDidNotStart(f"redis-server did not answer on port {self.port} in {timeout}s.")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_group(self.process, timeout=10)
