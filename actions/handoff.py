@@ -18,8 +18,10 @@ from redis import asyncio as aioredis
 from actions.conversation import FORM_ANSWER_SLOTS
 from actions.settings import shop_settings
 from router.handoff.availability import check
+from router.handoff.ordering import QueueSettings
 from router.handoff.packet import build_packet
-from router.handoff.queue import HandoffQueue
+from router.handoff.queue import HandoffQueue, QueueError
+from router.handoff.routing import team_for
 
 ASKED_FOR_A_PERSON = "customer asked for a person"
 
@@ -30,13 +32,22 @@ def redis_client() -> aioredis.Redis:
 
 
 def handoff_queue() -> HandoffQueue:
-    return HandoffQueue(redis_client())
+    return HandoffQueue(redis_client(), QueueSettings.from_env())
+
+
+def customer_priority(tracker: Tracker) -> int:
+    """0 normal, 1 high, 2 urgent: a channel may say so in the session's metadata (e.g. a
+    signed-in shop page for a business account). Anything else counts as normal."""
+    metadata = tracker.get_slot("session_started_metadata") or {}
+    value = metadata.get("customer_priority") if isinstance(metadata, dict) else None
+    return value if isinstance(value, int) and 0 <= value <= 2 else 0
 
 
 def packet_for(tracker: Tracker, reason: str) -> Dict[str, Any]:
     assessment = tracker.get_slot("frustration")
     return build_packet(tracker.sender_id, list(tracker.events), dict(tracker.slots),
-                        tracker.get_latest_input_channel(), reason, assessment, time.time())
+                        tracker.get_latest_input_channel(), reason, assessment, time.time(),
+                        customer_priority(tracker))
 
 
 def _stop_any_task(tracker: Tracker) -> List[EventType]:
@@ -64,9 +75,16 @@ class ActionHandoff(Action):
         if not availability.available:
             dispatcher.utter_message(response=availability.reason)
             return events + [SlotSet("handoff_unavailable", True)]
-        position = await queue.enqueue(packet_for(tracker, reason),
-                                       priority=float(assessment.get("score") or 0.0))
-        dispatcher.utter_message(response="utter_handoff_started", position=position)
+        packet = packet_for(tracker, reason)
+        try:
+            position = await queue.enqueue(packet, team=team_for(packet))
+        except QueueError:  # a person has it already: stay quiet, they will answer
+            return events + [ConversationPaused()]
+        minutes = await queue.estimated_wait(position, time.time())
+        # `queue` travels as message metadata: the web chat shows it as a status line.
+        dispatcher.utter_message(response="utter_handoff_started", position=position,
+                                 minutes=minutes,
+                                 queue={"position": position, "minutes": minutes})
         return events + [SlotSet("handoff_unavailable", False), ConversationPaused()]
 
 

@@ -6,10 +6,16 @@ from __future__ import annotations
 
 PREFIX = "pinecone:router"
 
-# Sorted set of conversation ids waiting for a person; the score orders the queue.
+# --- The handoff queue -------------------------------------------------------------------
+# Sorted set of conversation ids waiting for a person; the lowest score is served first
+# (router/handoff/ordering.py explains the score).
 HANDOFF_QUEUE = f"{PREFIX}:handoff:queue"
-# Sorted set of agent ids by their last heartbeat (unix seconds).
-AGENTS_ONLINE = f"{PREFIX}:agents:online"
+# Pub/sub channel: the queue or an assignment changed (console views and position updates).
+QUEUE_CHANGED = f"{PREFIX}:handoff:changed"
+# Hash conversation id -> the place in line the customer was last told.
+QUEUE_TOLD_POSITION = f"{PREFIX}:handoff:told"
+# List of recent handling times in seconds (newest first), for the estimated wait.
+HANDLE_TIMES = f"{PREFIX}:handoff:handle_times"
 # Stream of tickets: messages left when no person could take over.
 TICKETS = f"{PREFIX}:tickets"
 
@@ -19,10 +25,58 @@ def handoff_packet(conversation_id: str) -> str:
     return f"{PREFIX}:handoff:packet:{conversation_id}"
 
 
+def handoff_state(conversation_id: str) -> str:
+    """Hash: enqueued_at, team, priority, agent_id, claimed_at of a handed-off conversation."""
+    return f"{PREFIX}:handoff:state:{conversation_id}"
+
+
 def conversation_owner(conversation_id: str) -> str:
-    """Who has the conversation: absent means the bot; "queue" or "agent:<id>" otherwise."""
+    """Who has the conversation: absent means the bot; "queue" or "agent:<id>" otherwise.
+    The one source of truth: the bot stays silent whenever this key exists."""
     return f"{PREFIX}:conversation:{conversation_id}:owner"
 
+
+def conversation_feed(conversation_id: str) -> str:
+    """Stream of the conversation's lines while a person has it (written inside Rasa)."""
+    return f"{PREFIX}:conversation:{conversation_id}:feed"
+
+
+# --- Agents ------------------------------------------------------------------------------
+# Set of every agent id.
+AGENT_IDS = f"{PREFIX}:agents"
+# Sorted set of signed-in agents by last heartbeat (unix seconds), online or away.
+AGENTS_SEEN = f"{PREFIX}:agents:seen"
+# Sorted set of agents who are online (taking conversations), by last heartbeat.
+AGENTS_ONLINE = f"{PREFIX}:agents:online"
+
+
+def agent(agent_id: str) -> str:
+    """Hash: name, role, password_hash, capacity, teams, presence, created_at."""
+    return f"{PREFIX}:agent:{agent_id}"
+
+
+def agent_conversations(agent_id: str) -> str:
+    """Set of the conversation ids an agent has now."""
+    return f"{PREFIX}:agent:{agent_id}:conversations"
+
+
+def session(token_hash: str) -> str:
+    """An agent's sign-in session (by the hash of its token), expiring on its own."""
+    return f"{PREFIX}:session:{token_hash}"
+
+
+# --- The relay to Rasa -------------------------------------------------------------------
+# Stream of commands for Rasa (agent lines, notices, resume), delivered by a consumer group.
+RELAY_OUTBOX = f"{PREFIX}:relay:outbox"
+RELAY_GROUP = "delivery"
+
+
+def relay_request(request_id: str) -> str:
+    """Marks a client's request id as seen, so a retried send is not delivered twice."""
+    return f"{PREFIX}:relay:request:{request_id}"
+
+
+# --- Settings ----------------------------------------------------------------------------
 # JSON of the router's settings overrides (anything not in it comes from router/defaults.yml).
 ROUTER_SETTINGS = f"{PREFIX}:settings"
 # Pub/sub channel announcing a settings change, so every process reloads at once.

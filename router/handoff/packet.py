@@ -66,6 +66,7 @@ def build_packet(
     reason: str,
     assessment: Optional[Dict[str, Any]],
     now: float,
+    customer_priority: int = 0,
 ) -> Dict[str, Any]:
     lines = transcript(events)
     return {
@@ -75,6 +76,7 @@ def build_packet(
         "channel": channel or "unknown",
         "created_at": now,
         "reason": reason,
+        "customer_priority": customer_priority,
         "assessment": assessment,
         "summary": summary(lines, slots),
         "slots": {k: v for k, v in slots.items() if k not in INTERNAL_SLOTS},

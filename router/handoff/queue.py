@@ -1,57 +1,205 @@
-"""The handoff queue in Redis, behind a small interface the agents' issue builds on."""
+"""The handoff queue and who has which conversation, in Redis.
+
+Every change that touches more than one key is a Lua script (router/handoff/lua/), so it is
+atomic: a conversation is waiting, or with exactly one agent, or back with the bot.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Optional
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
 
 from redis import asyncio as aioredis
 
 from router import keys
+from router.handoff.ordering import QueueSettings, estimated_wait_minutes, queue_score
+from router.handoff.scripts import Scripts
 
-# A packet waits at most this long for a person before Redis drops it (a week): nothing is
-# orphaned forever if a conversation is never picked up.
-PACKET_TTL_SECONDS = 7 * 24 * 3600
-# Agents whose last heartbeat is older than this are not online.
-HEARTBEAT_TIMEOUT_SECONDS = 60
+QUEUE = "queue"
+RESOLVED = "resolved"
+HANDED_BACK = "handed_back"
+
+
+class QueueError(Exception):
+    """A queue operation that cannot be done; `code` names why (see MESSAGES)."""
+
+    MESSAGES = {
+        "not_online": "You are not online: set your status to online to take conversations.",
+        "at_capacity": "You already have as many conversations as your capacity allows; "
+                       "resolve or hand one back first.",
+        "not_waiting": "That conversation is not waiting in the queue any more "
+                       "(someone else took it, or it ended).",
+        "other_team": "That conversation is routed to a team you are not in.",
+        "nothing_waiting": "Nobody is waiting for you right now.",
+        "not_handed_off": "That conversation is with the bot, not with a person.",
+        "not_yours": "That conversation is with another agent.",
+        "same_agent": "That agent already has the conversation.",
+        "target_not_online": "That agent is not online.",
+        "target_at_capacity": "That agent has no room for another conversation.",
+        "already_with_agent": "A person already has this conversation.",
+    }
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(self.MESSAGES.get(code, code))
+
+
+@dataclass(frozen=True)
+class Waiting:
+    conversation_id: str
+    position: int
+    enqueued_at: float
+    team: str
+    packet: Dict[str, Any]
+
+    def as_dict(self, now: float) -> Dict[str, Any]:
+        packet = self.packet
+        return {
+            "conversation_id": self.conversation_id, "position": self.position,
+            "waiting_seconds": round(max(now - self.enqueued_at, 0.0), 1),
+            "team": self.team or None, "reason": packet.get("reason"),
+            "channel": packet.get("channel"),
+            "score": (packet.get("assessment") or {}).get("score"),
+            "customer_priority": packet.get("customer_priority", 0),
+            "summary": packet.get("summary"),
+        }
 
 
 class HandoffQueue:
-    def __init__(self, redis: aioredis.Redis) -> None:
+    def __init__(self, redis: aioredis.Redis, settings: Optional[QueueSettings] = None) -> None:
         self.redis = redis
+        self.settings = settings or QueueSettings()
+        self.scripts = Scripts(redis)
 
-    async def enqueue(self, packet: Dict[str, Any], priority: float) -> int:
-        """Store the packet, mark the conversation as queued and add it to the queue, in one
-        transaction; returns its 1-based position. Higher priority waits less."""
-        conversation_id = packet["conversation_id"]
-        async with self.redis.pipeline(transaction=True) as tx:
-            tx.set(keys.handoff_packet(conversation_id), json.dumps(packet),
-                   ex=PACKET_TTL_SECONDS)
-            tx.set(keys.conversation_owner(conversation_id), "queue", ex=PACKET_TTL_SECONDS)
-            # Lower scores come first: older and more frustrated conversations go ahead.
-            tx.zadd(keys.HANDOFF_QUEUE, {conversation_id: packet["created_at"] - priority * 600})
-            tx.zrank(keys.HANDOFF_QUEUE, conversation_id)
-            results = await tx.execute()
-        return int(results[-1]) + 1
+    # --- Customers entering -----------------------------------------------------------
+    async def enqueue(self, packet: Dict[str, Any], team: Optional[str] = None) -> int:
+        """Store the packet, mark the conversation as queued and place it by its score, in
+        one step; returns its 1-based position."""
+        frustration = float((packet.get("assessment") or {}).get("score") or 0.0)
+        priority = int(packet.get("customer_priority") or 0)
+        score = queue_score(packet["created_at"], frustration, priority, self.settings)
+        position = await self.scripts.run(
+            "enqueue", packet["conversation_id"], json.dumps(packet), score,
+            packet["created_at"], team or "", priority, frustration)
+        if int(position) < 0:
+            raise QueueError("already_with_agent")
+        return int(position)
 
+    # --- Reading ------------------------------------------------------------------------
     async def packet(self, conversation_id: str) -> Optional[Dict[str, Any]]:
         raw = await self.redis.get(keys.handoff_packet(conversation_id))
         return json.loads(raw) if raw else None
 
+    async def state(self, conversation_id: str) -> Dict[str, str]:
+        raw = await self.redis.hgetall(keys.handoff_state(conversation_id))
+        return {_text(k): _text(v) for k, v in raw.items()}
+
     async def owner(self, conversation_id: str) -> Optional[str]:
         value = await self.redis.get(keys.conversation_owner(conversation_id))
-        return value.decode() if isinstance(value, bytes) else value
+        return _text(value) if value is not None else None
 
     async def length(self) -> int:
         return int(await self.redis.zcard(keys.HANDOFF_QUEUE))
 
+    async def waiting(self) -> List[Waiting]:
+        """Everyone in line, first to be served first."""
+        ids = [_text(i) for i in await self.redis.zrange(keys.HANDOFF_QUEUE, 0, -1)]
+        if not ids:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for conversation_id in ids:
+                pipe.get(keys.handoff_packet(conversation_id))
+                pipe.hmget(keys.handoff_state(conversation_id), ["enqueued_at", "team"])
+            replies = await pipe.execute()
+        waiting = []
+        for index, conversation_id in enumerate(ids):
+            raw_packet, (enqueued_at, team) = replies[2 * index], replies[2 * index + 1]
+            packet = json.loads(raw_packet) if raw_packet else {}
+            waiting.append(Waiting(conversation_id, index + 1,
+                                   float(enqueued_at or packet.get("created_at") or 0.0),
+                                   _text(team or ""), packet))
+        return waiting
+
     async def agents_online(self, now: float) -> int:
         return int(await self.redis.zcount(keys.AGENTS_ONLINE,
-                                           now - HEARTBEAT_TIMEOUT_SECONDS, "+inf"))
+                                           now - self.settings.heartbeat_timeout, "+inf"))
 
+    async def handle_times(self) -> List[float]:
+        return [float(t) for t in await self.redis.lrange(keys.HANDLE_TIMES, 0, -1)]
+
+    async def estimated_wait(self, position: int, now: float) -> int:
+        return estimated_wait_minutes(position, await self.agents_online(now),
+                                      await self.handle_times(), self.settings)
+
+    # --- Agents taking and letting go -----------------------------------------------------
+    async def claim(self, agent_id: str, now: float,
+                    conversation_id: Optional[str] = None) -> str:
+        """The agent takes `conversation_id`, or the first in line they may take."""
+        status, value = await self.scripts.run(
+            "claim", agent_id, conversation_id or "", now, self.settings.heartbeat_timeout)
+        return _checked(status, value)
+
+    async def transfer(self, conversation_id: str, now: float, *, by_agent: Optional[str],
+                       to_agent: Optional[str] = None, to_team: Optional[str] = None) -> str:
+        """To another agent, or back in line (at the front) for a team or anyone.
+        `by_agent` None: an admin acting on any conversation."""
+        status, value = await self.scripts.run(
+            "transfer", conversation_id, by_agent or "", to_agent or "", to_team or "", now,
+            self.settings.heartbeat_timeout)
+        return _checked(status, value)
+
+    async def release(self, conversation_id: str, now: float, outcome: str,
+                      resume_command: Dict[str, Any], by_agent: Optional[str]) -> str:
+        """The bot takes over again (resolved or handed back); `resume_command` goes to the
+        relay outbox in the same step. Returns the agent who had it ('' if it was waiting)."""
+        status, value = await self.scripts.run(
+            "release", conversation_id, by_agent or "", now, outcome,
+            json.dumps(resume_command))
+        return _checked(status, value)
+
+    async def agent_gone(self, agent_id: str, now: float,
+                         stale_before: Optional[float] = None) -> List[str]:
+        """Put the agent's conversations back at the front of the queue; with `stale_before`,
+        only if their last heartbeat is older than that."""
+        returned = await self.scripts.run(
+            "agent_gone", agent_id, now, "" if stale_before is None else stale_before)
+        return [_text(c) for c in returned]
+
+    async def return_lost_agents(self, now: float) -> Dict[str, List[str]]:
+        """Agents whose heartbeat stopped lose their conversations to the queue's front."""
+        stale_before = now - self.settings.heartbeat_timeout
+        lost = await self.redis.zrangebyscore(keys.AGENTS_SEEN, "-inf", f"({stale_before}")
+        returned = {}
+        for agent_id in map(_text, lost):
+            returned[agent_id] = await self.agent_gone(agent_id, now, stale_before)
+        return returned
+
+    # --- Position updates -----------------------------------------------------------------
+    async def positions_to_tell(self) -> List[Waiting]:
+        """Waiting customers whose place in line changed since they were last told."""
+        told = {_text(k): int(v) for k, v in
+                (await self.redis.hgetall(keys.QUEUE_TOLD_POSITION)).items()}
+        return [entry for entry in await self.waiting()
+                if told.get(entry.conversation_id) != entry.position]
+
+    async def mark_told(self, conversation_id: str, position: int) -> None:
+        await self.redis.hset(keys.QUEUE_TOLD_POSITION, conversation_id, position)
+
+    # --- Tickets ----------------------------------------------------------------------
     async def create_ticket(self, packet: Dict[str, Any], message: str) -> str:
         """A message for the team with the whole context; returns the ticket id."""
         ticket_id = await self.redis.xadd(keys.TICKETS, {
             "conversation_id": packet["conversation_id"], "message": message,
             "packet": json.dumps(packet)})
-        return ticket_id.decode() if isinstance(ticket_id, bytes) else str(ticket_id)
+        return _text(ticket_id)
+
+
+def _checked(status: Any, value: Any) -> str:
+    if _text(status) != "ok":
+        raise QueueError(_text(value))
+    return _text(value)
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

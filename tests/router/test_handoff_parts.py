@@ -72,21 +72,6 @@ def test_closed_comes_first() -> None:
         "utter_handoff_closed"
 
 
-async def test_enqueue_is_one_transaction_and_orders_by_age_and_frustration(
-    redis: aioredis.Redis,
-) -> None:
-    queue = HandoffQueue(redis)
-    calm = build_packet("calm", EVENTS, SLOTS, "rest", "asked", None, now=1000.0)
-    angry = build_packet("angry", EVENTS, SLOTS, "rest", "frustration", None, now=1010.0)
-    assert await queue.enqueue(calm, priority=0.1) == 1
-    assert await queue.enqueue(angry, priority=0.9) == 1  # more frustrated goes ahead
-    assert await redis.zrange(keys.HANDOFF_QUEUE, 0, -1) == ["angry", "calm"]
-    assert await queue.owner("calm") == "queue"
-    assert (await queue.packet("calm"))["reason"] == "asked"
-    assert await redis.ttl(keys.handoff_packet("calm")) > 0  # never orphaned forever
-    assert await queue.length() == 2
-
-
 async def test_only_recent_heartbeats_count_as_online(redis: aioredis.Redis) -> None:
     await redis.zadd(keys.AGENTS_ONLINE, {"ana": 1000.0, "ben": 800.0})
     assert await HandoffQueue(redis).agents_online(now=1030.0) == 1

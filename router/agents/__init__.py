@@ -1,0 +1,1 @@
+"""Agents and admins: accounts, passwords, sign-in sessions and presence."""

@@ -1,0 +1,148 @@
+"""Agent accounts in Redis: who they are, their role, capacity and teams, and presence."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence
+
+from redis import asyncio as aioredis
+
+from router import keys
+from router.agents.passwords import check_strength, hash_password, verify_password
+from router.handoff.scripts import Scripts
+
+ROLES = ("agent", "admin")
+PRESENCES = ("online", "away", "offline")
+AGENT_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
+MAX_CAPACITY = 20
+
+
+class AccountError(ValueError):
+    """Bad account data, said so a person can fix it."""
+
+
+@dataclass(frozen=True)
+class Agent:
+    id: str
+    name: str
+    role: str
+    capacity: int
+    teams: List[str] = field(default_factory=list)
+    presence: str = "offline"
+    last_seen: Optional[float] = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def public(self) -> Dict[str, Any]:
+        """Everything but the password hash."""
+        return {"id": self.id, "name": self.name, "role": self.role, "capacity": self.capacity,
+                "teams": self.teams, "presence": self.presence, "last_seen": self.last_seen}
+
+
+def validate(agent_id: str, name: str, role: str, capacity: int, teams: Sequence[str]) -> None:
+    if not AGENT_ID.match(agent_id):
+        raise AccountError("An agent id is 2-32 lowercase letters, digits, '.', '_' or '-', "
+                           "starting with a letter or digit.")
+    if not name.strip() or len(name) > 60:
+        raise AccountError("A display name is 1-60 characters: customers see it.")
+    if role not in ROLES:
+        raise AccountError(f"The role must be one of {', '.join(ROLES)}.")
+    if not 1 <= capacity <= MAX_CAPACITY:
+        raise AccountError(f"Capacity is the number of conversations at once: 1-{MAX_CAPACITY}.")
+    if any(not isinstance(team, str) or not team.strip() or len(team) > 40 for team in teams):
+        raise AccountError("Teams are a list of names of 1-40 characters.")
+
+
+class AgentDirectory:
+    def __init__(self, redis: aioredis.Redis) -> None:
+        self.redis = redis
+        self.scripts = Scripts(redis)
+
+    async def create(self, agent_id: str, name: str, password: str, role: str = "agent",
+                     capacity: int = 3, teams: Sequence[str] = ()) -> Agent:
+        validate(agent_id, name, role, capacity, teams)
+        check_strength(password)
+        password_hash = await asyncio.to_thread(hash_password, password)
+        fields: Dict[str, Any] = {"name": name.strip(), "role": role, "capacity": capacity,
+                  "teams": json.dumps(list(teams)), "presence": "offline",
+                  "password_hash": password_hash, "created_at": time.time()}
+        # HSETNX on the name first: two admins creating the same id cannot both win.
+        if not await self.redis.hsetnx(keys.agent(agent_id), "name", fields["name"]):
+            raise AccountError(f"An agent with id '{agent_id}' exists already.")
+        async with self.redis.pipeline(transaction=True) as tx:
+            tx.hset(keys.agent(agent_id), mapping=fields)
+            tx.sadd(keys.AGENT_IDS, agent_id)
+            await tx.execute()
+        return Agent(agent_id, fields["name"], role, capacity, list(teams))
+
+    async def update(self, agent_id: str, *, name: Optional[str] = None,
+                     role: Optional[str] = None, capacity: Optional[int] = None,
+                     teams: Optional[Sequence[str]] = None,
+                     password: Optional[str] = None) -> Agent:
+        current = await self.get(agent_id)
+        if current is None:
+            raise LookupError(agent_id)
+        new_name = current.name if name is None else name
+        new_role = role or current.role
+        new_capacity = current.capacity if capacity is None else capacity
+        new_teams = current.teams if teams is None else list(teams)
+        validate(agent_id, new_name, new_role, new_capacity, new_teams)
+        fields: Dict[str, Any] = {"name": new_name.strip(), "role": new_role,
+                                  "capacity": new_capacity, "teams": json.dumps(new_teams)}
+        if password is not None:
+            check_strength(password)
+            fields["password_hash"] = await asyncio.to_thread(hash_password, password)
+        await self.redis.hset(keys.agent(agent_id), mapping=fields)
+        return await self.get(agent_id) or current
+
+    async def get(self, agent_id: str) -> Optional[Agent]:
+        raw = await self.redis.hgetall(keys.agent(agent_id))
+        return _agent(agent_id, raw) if raw and "role" in _decoded(raw) else None
+
+    async def all(self) -> List[Agent]:
+        ids = sorted(_text(i) for i in await self.redis.smembers(keys.AGENT_IDS))
+        agents = [await self.get(agent_id) for agent_id in ids]
+        return [a for a in agents if a is not None]
+
+    async def count(self) -> int:
+        return int(await self.redis.scard(keys.AGENT_IDS))
+
+    async def authenticate(self, agent_id: str, password: str) -> Optional[Agent]:
+        stored = await self.redis.hget(keys.agent(agent_id), "password_hash")
+        if stored is None:
+            # Hash anyway, so a wrong id takes as long as a wrong password.
+            await asyncio.to_thread(hash_password, password)
+            return None
+        if not await asyncio.to_thread(verify_password, password, _text(stored)):
+            return None
+        return await self.get(agent_id)
+
+    async def conversations(self, agent_id: str) -> List[str]:
+        return sorted(_text(c) for c in await self.redis.smembers(
+            keys.agent_conversations(agent_id)))
+
+    async def heartbeat(self, agent_id: str, now: float, presence: str = "") -> str:
+        """Seen now; optionally with a new presence (online or away)."""
+        return _text(await self.scripts.run("presence", agent_id, now, presence))
+
+
+def _decoded(raw: Dict[Any, Any]) -> Dict[str, str]:
+    return {_text(k): _text(v) for k, v in raw.items()}
+
+
+def _agent(agent_id: str, raw: Dict[Any, Any]) -> Agent:
+    fields = _decoded(raw)
+    last_seen = fields.get("last_seen")
+    return Agent(agent_id, fields.get("name", agent_id), fields["role"],
+                 int(fields.get("capacity", "1")), json.loads(fields.get("teams", "[]")),
+                 fields.get("presence", "offline"), float(last_seen) if last_seen else None)
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

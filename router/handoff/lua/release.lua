@@ -1,0 +1,30 @@
+-- Resolve or hand back: the bot has the conversation again. The command that resumes the bot
+-- goes into the relay outbox in the same step, so it happens even if this process dies next.
+-- ARGV: keys, conversation_id, agent_id ('' = whoever has it: an admin), now, outcome,
+--       outbox fields as a JSON object. Returns {'ok', previous agent or ''} or {'error', code}.
+local conversation_id, agent_id, now, outcome = ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
+local owner = redis.call('GET', key('owner', conversation_id))
+if not owner then return {'error', 'not_handed_off'} end
+local previous = owner_agent(conversation_id) or ''
+if agent_id ~= '' and previous ~= agent_id then return {'error', 'not_yours'} end
+if previous ~= '' then
+  redis.call('SREM', key('agent_conversations', previous), conversation_id)
+  local claimed_at = redis.call('HGET', key('state', conversation_id), 'claimed_at')
+  if claimed_at then
+    redis.call('LPUSH', K.handle_times, now - tonumber(claimed_at))
+    redis.call('LTRIM', K.handle_times, 0, 49)
+  end
+end
+redis.call('DEL', key('owner', conversation_id))
+redis.call('ZREM', K.queue, conversation_id)
+redis.call('HDEL', K.told, conversation_id)
+redis.call('HSET', key('state', conversation_id), 'outcome', outcome, 'ended_at', now)
+redis.call('EXPIRE', key('state', conversation_id), 604800)
+redis.call('EXPIRE', key('packet', conversation_id), 604800)
+local fields = {}
+for name, value in pairs(cjson.decode(ARGV[6])) do
+  table.insert(fields, name); table.insert(fields, tostring(value))
+end
+redis.call('XADD', K.outbox, '*', unpack(fields))
+announce(outcome, conversation_id)
+return {'ok', previous}
