@@ -20,7 +20,13 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import BotUttered, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    BotUttered,
+    ConversationResumed,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -32,10 +38,11 @@ FRUSTRATION_SLOT = "frustration"
 
 
 def conversation_from_tracker(tracker: DialogueStateTracker) -> List[Turn]:
-    """The current session's user and bot lines, as the scorer sees them."""
+    """The user and bot lines since the session started or a person handed the conversation
+    back (what happened before is settled: it must not trigger another handoff)."""
     turns: List[Turn] = []
     for event in tracker.events:
-        if isinstance(event, SessionStarted):
+        if isinstance(event, (SessionStarted, ConversationResumed)):
             turns = []
         elif isinstance(event, UserUttered):
             intent = event.intent or {}

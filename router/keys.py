@@ -60,6 +60,11 @@ def agent_conversations(agent_id: str) -> str:
     return f"{PREFIX}:agent:{agent_id}:conversations"
 
 
+def sign_in_failures(agent_id: str) -> str:
+    """Count of recent wrong passwords for an account (expires: a temporary lock)."""
+    return f"{PREFIX}:agent:{agent_id}:sign_in_failures"
+
+
 def session(token_hash: str) -> str:
     """An agent's sign-in session (by the hash of its token), expiring on its own."""
     return f"{PREFIX}:session:{token_hash}"
@@ -81,3 +86,7 @@ def relay_request(request_id: str) -> str:
 ROUTER_SETTINGS = f"{PREFIX}:settings"
 # Pub/sub channel announcing a settings change, so every process reloads at once.
 ROUTER_SETTINGS_CHANGED = f"{PREFIX}:settings:changed"
+
+# --- Feedback ----------------------------------------------------------------------------
+# Stream of customers' ratings of the person who helped them (conversation_id, rating, agent).
+HANDOFF_RATINGS = f"{PREFIX}:handoff:ratings"

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Mapping, Optional
+
+from router.handoff.ordering import QueueSettings
 
 
 @dataclass(frozen=True)
@@ -16,13 +20,39 @@ class WebSettings:
     # `rasa_port`; set RASA_PUBLIC_URL when Rasa sits behind a proxy or another host name.
     rasa_public_url: Optional[str] = None
     rasa_port: int = 5005
+    # Where this service reaches Rasa's HTTP API (agent lines, resume), and its token.
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str = ""
+    # A signed-in agent stays signed in this long after their last request.
+    session_ttl_seconds: int = 8 * 3600
+    # Mark the cookie Secure (send it over HTTPS only): on whenever the console is public.
+    secure_cookies: bool = False
+    # With no agent accounts yet, an "admin" account is made and its password written here.
+    first_admin_password_file: Optional[Path] = None
+    # This process's name in the relay's consumer group: keep it stable across restarts so
+    # what it had not finished is picked up again.
+    relay_consumer: str = field(default_factory=socket.gethostname)
+    # Background work (relay, queue notices, lost agents); tests of handlers alone turn it off.
+    background_tasks: bool = True
+    # How often waiting customers' places and agents' heartbeats are checked (also at once
+    # on any queue change); also the longest a shutdown waits for it.
+    housekeeping_seconds: float = 1.0
+    queue: QueueSettings = field(default_factory=QueueSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> WebSettings:
+        admin_file = env.get("FIRST_ADMIN_PASSWORD_FILE")
         return cls(
             port=int(env.get("WEB_PORT", cls.port)),
             host=env.get("WEB_HOST", cls.host),
             redis_url=env.get("REDIS_URL", cls.redis_url),
             rasa_public_url=env.get("RASA_PUBLIC_URL") or None,
             rasa_port=int(env.get("RASA_PORT", cls.rasa_port)),
+            rasa_url=env.get("RASA_URL", cls.rasa_url),
+            rasa_token=env.get("RASA_TOKEN", ""),
+            session_ttl_seconds=int(env.get("AGENT_SESSION_TTL", cls.session_ttl_seconds)),
+            secure_cookies=env.get("SECURE_COOKIES", "") in ("1", "true", "yes"),
+            first_admin_password_file=Path(admin_file) if admin_file else None,
+            relay_consumer=env.get("RELAY_CONSUMER") or socket.gethostname(),
+            queue=QueueSettings.from_env(env),
         )

@@ -133,20 +133,23 @@ class HandoffQueue:
                                       await self.handle_times(), self.settings)
 
     # --- Agents taking and letting go -----------------------------------------------------
-    async def claim(self, agent_id: str, now: float,
-                    conversation_id: Optional[str] = None) -> str:
-        """The agent takes `conversation_id`, or the first in line they may take."""
+    async def claim(self, agent_id: str, now: float, conversation_id: Optional[str] = None,
+                    tell_customer: Optional[Dict[str, Any]] = None) -> str:
+        """The agent takes `conversation_id`, or the first in line they may take;
+        `tell_customer` (a relay command) is queued in the same step."""
         status, value = await self.scripts.run(
-            "claim", agent_id, conversation_id or "", now, self.settings.heartbeat_timeout)
+            "claim", agent_id, conversation_id or "", now, self.settings.heartbeat_timeout,
+            json.dumps(tell_customer) if tell_customer else "")
         return _checked(status, value)
 
     async def transfer(self, conversation_id: str, now: float, *, by_agent: Optional[str],
-                       to_agent: Optional[str] = None, to_team: Optional[str] = None) -> str:
+                       to_agent: Optional[str] = None, to_team: Optional[str] = None,
+                       tell_customer: Optional[Dict[str, Any]] = None) -> str:
         """To another agent, or back in line (at the front) for a team or anyone.
         `by_agent` None: an admin acting on any conversation."""
         status, value = await self.scripts.run(
             "transfer", conversation_id, by_agent or "", to_agent or "", to_team or "", now,
-            self.settings.heartbeat_timeout)
+            self.settings.heartbeat_timeout, json.dumps(tell_customer) if tell_customer else "")
         return _checked(status, value)
 
     async def release(self, conversation_id: str, now: float, outcome: str,

@@ -35,6 +35,7 @@ def key_map() -> str:
         "packet": _template(keys.handoff_packet), "state": _template(keys.handoff_state),
         "owner": _template(keys.conversation_owner), "agent": _template(keys.agent),
         "agent_conversations": _template(keys.agent_conversations),
+        "feed": _template(keys.conversation_feed), "request": _template(keys.relay_request),
     }
     return json.dumps({**single, **per_id})
 

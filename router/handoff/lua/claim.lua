@@ -1,5 +1,5 @@
 -- ARGV: keys, agent_id, conversation_id ('' = the next one this agent may take), now,
---       heartbeat timeout. Returns {'ok', conversation_id} or {'error', code}.
+--       heartbeat timeout, outbox command telling the customer (JSON, optional). Returns {'ok', conversation_id} or {'error', code}.
 local agent_id, wanted, now, timeout = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 if not is_online(agent_id, now, timeout) then return {'error', 'not_online'} end
 if not has_room(agent_id) then return {'error', 'at_capacity'} end
@@ -26,5 +26,6 @@ redis.call('HDEL', K.told, chosen)
 redis.call('SET', key('owner', chosen), 'agent:' .. agent_id)
 redis.call('SADD', key('agent_conversations', agent_id), chosen)
 redis.call('HSET', key('state', chosen), 'agent_id', agent_id, 'claimed_at', now)
+to_outbox(ARGV[6], chosen)
 announce('claimed', chosen)
 return {'ok', chosen}

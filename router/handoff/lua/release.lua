@@ -21,10 +21,6 @@ redis.call('HDEL', K.told, conversation_id)
 redis.call('HSET', key('state', conversation_id), 'outcome', outcome, 'ended_at', now)
 redis.call('EXPIRE', key('state', conversation_id), 604800)
 redis.call('EXPIRE', key('packet', conversation_id), 604800)
-local fields = {}
-for name, value in pairs(cjson.decode(ARGV[6])) do
-  table.insert(fields, name); table.insert(fields, tostring(value))
-end
-redis.call('XADD', K.outbox, '*', unpack(fields))
+to_outbox(ARGV[6], conversation_id)
 announce(outcome, conversation_id)
 return {'ok', previous}

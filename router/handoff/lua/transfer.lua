@@ -1,6 +1,7 @@
 -- To another agent (who must be online with room) or to a team's queue (at the front).
 -- ARGV: keys, conversation_id, from agent_id ('' = whoever has it: an admin), to agent_id or '',
---       to team or '', now, heartbeat timeout. Returns {'ok', new owner} or {'error', code}.
+--       to team or '', now, heartbeat timeout, outbox command telling the customer when it
+--       goes to an agent (JSON, optional). Returns {'ok', new owner} or {'error', code}.
 local conversation_id, from, to_agent, to_team = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local now, timeout = tonumber(ARGV[6]), tonumber(ARGV[7])
 local owner = redis.call('GET', key('owner', conversation_id))
@@ -24,6 +25,7 @@ if to_agent ~= '' then
   if not redis.call('HGET', key('state', conversation_id), 'claimed_at') then
     redis.call('HSET', key('state', conversation_id), 'claimed_at', now)
   end
+  to_outbox(ARGV[8], conversation_id)
   announce('transferred', conversation_id)
   return {'ok', 'agent:' .. to_agent}
 end

@@ -1,0 +1,85 @@
+"""When a person lets go of a conversation: the bot greets the customer again with the story
+intact, asks how it went after a resolution, and keeps the bot quiet while a person has it,
+even across a new Rasa session."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.handoff import handoff_queue, redis_client
+from router import keys
+
+RATINGS = {"5": "Great", "3": "Okay", "1": "Not good"}
+
+
+def rating_buttons() -> List[Dict[str, Any]]:
+    return [{"title": title, "payload": "/rate_handoff" + json.dumps({"handoff_rating": value})}
+            for value, title in RATINGS.items()]
+
+
+class ActionWelcomeBack(Action):
+    """Run by the relay (router/relay/outbox.py) right after it resumed the bot."""
+
+    def name(self) -> str:
+        return "action_welcome_back"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        agent = tracker.get_slot("handoff_agent") or "Our team"
+        if tracker.get_slot("handoff_outcome") == "resolved":
+            dispatcher.utter_message(response="utter_welcome_back_resolved", agent=agent,
+                                     buttons=rating_buttons(),
+                                     handoff={"state": "with_bot", "agent_name": agent})
+        else:
+            dispatcher.utter_message(response="utter_welcome_back_handed_back", agent=agent,
+                                     handoff={"state": "with_bot", "agent_name": agent})
+        return [SlotSet("handoff_unavailable", False)]
+
+
+class ActionRecordHandoffRating(Action):
+    def name(self) -> str:
+        return "action_record_handoff_rating"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        rating = next(tracker.get_latest_entity_values("handoff_rating"), None)
+        if rating in RATINGS:
+            await redis_client().xadd(keys.HANDOFF_RATINGS, {
+                "conversation_id": tracker.sender_id, "rating": rating,
+                "agent": tracker.get_slot("handoff_agent") or "", "at": time.time()},
+                maxlen=100_000, approximate=True)
+        dispatcher.utter_message(response="utter_handoff_rating_thanks")
+        return []
+
+
+class ActionSessionStart(Action):
+    """Rasa starts a new session after an hour of quiet, and a new session is not paused. If a
+    person still has the conversation (Redis says so), pause again at once, so the bot never
+    talks over them."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        events: List[EventType] = [SessionStarted()]
+        # Carry slots over (domain: carry_over_slots_to_new_session), as Rasa's own one does.
+        events += [SlotSet(name, value) for name, value in tracker.slots.items()
+                   if value is not None and name != "session_started_metadata"]
+        metadata = tracker.get_slot("session_started_metadata")
+        if metadata is not None:
+            events.append(SlotSet("session_started_metadata", metadata))
+        events.append(ActionExecuted("action_listen"))
+        if await handoff_queue().owner(tracker.sender_id) is not None:
+            events.append(ConversationPaused())
+        return events

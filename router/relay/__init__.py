@@ -1,0 +1,1 @@
+"""Messages between customers (through Rasa) and agents (through our console)."""

@@ -1,0 +1,75 @@
+"""A handed-off conversation's lines as the agents' console shows them, live.
+
+Rasa writes them (bot/relay_broker.py: every customer line, and every line sent to the
+customer) into a Redis stream per conversation while a person has it. Consoles read with
+XREAD from the last id they saw, so a console that reconnects, or a web service that restarts,
+gets exactly what it missed: nothing lost, nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional, Tuple
+
+from redis import asyncio as aioredis
+
+from router import keys
+from router.handoff.scripts import Scripts
+
+FeedEntry = Tuple[str, Dict[str, Any]]
+
+
+def feed_line(event: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """The console's view of a Rasa event (as Rasa publishes it), or None if not a line."""
+    kind = event.get("event")
+    if kind == "user":
+        parse = event.get("parse_data") or {}
+        intent = parse.get("intent") or {}
+        return {"from": "customer", "text": event.get("text") or "",
+                "timestamp": event.get("timestamp"), "intent": intent.get("name") or "",
+                "confidence": intent.get("confidence") or 0.0,
+                "sentiment": (parse.get("sentiment") or {}).get("score") or 0.0}
+    if kind == "bot":
+        metadata = event.get("metadata") or {}
+        agent_name = metadata.get("agent_name")
+        line = {"from": "agent" if agent_name else "bot", "text": event.get("text") or "",
+                "timestamp": event.get("timestamp")}
+        if agent_name:
+            line.update(agent_name=agent_name, agent_id=metadata.get("agent_id") or "",
+                        relay_id=metadata.get("relay_id") or "")
+        return line
+    return None
+
+
+def _decoded(fields: Dict[Any, Any]) -> Dict[str, Any]:
+    line: Dict[str, Any] = {}
+    for name, value in fields.items():
+        name = name.decode() if isinstance(name, bytes) else name
+        value = value.decode() if isinstance(value, bytes) else value
+        line[name] = float(value) if name in ("timestamp", "confidence", "sentiment") and \
+            value not in ("", "None") else value
+    return line
+
+
+class ConversationFeed:
+    def __init__(self, redis: aioredis.Redis) -> None:
+        self.redis = redis
+        self.scripts = Scripts(redis)
+
+    async def append(self, conversation_id: str, line: Dict[str, Any]) -> Optional[str]:
+        """Adds the line if a person has the conversation; returns its id."""
+        entry_id = await self.scripts.run("feed_append", conversation_id, json.dumps(
+            {k: v for k, v in line.items() if v is not None}))
+        return entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+
+    async def since(self, conversation_id: str, last_id: str = "0",
+                    block_ms: Optional[int] = None, count: int = 200) -> List[FeedEntry]:
+        """Lines after `last_id` ("0": from the start); waits up to `block_ms` for one."""
+        reply = await self.redis.xread({keys.conversation_feed(conversation_id): last_id},
+                                       count=count, block=block_ms)
+        entries: List[FeedEntry] = []
+        for _stream, items in reply or []:
+            for entry_id, fields in items:
+                entry_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+                entries.append((entry_id, _decoded(fields)))
+        return entries

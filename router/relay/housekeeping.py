@@ -1,0 +1,59 @@
+"""Background work of the web service: tell waiting customers their new place in line, and
+return the conversations of agents whose console went quiet."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from redis import asyncio as aioredis
+from redis.exceptions import RedisError
+
+from router import keys
+from router.handoff.queue import HandoffQueue
+from router.relay.notices import queue_notice, returned_notice
+from router.relay.outbox import Outbox, line_command
+
+log = logging.getLogger(__name__)
+
+
+async def tell_positions(queue: HandoffQueue, outbox: Outbox, now: float) -> int:
+    """A notice to every waiting customer whose place changed; returns how many."""
+    told = 0
+    for entry in await queue.positions_to_tell():
+        notice = queue_notice(entry.position, await queue.estimated_wait(entry.position, now))
+        await outbox.put(entry.conversation_id, line_command(notice["text"], notice["metadata"]))
+        await queue.mark_told(entry.conversation_id, entry.position)
+        told += 1
+    return told
+
+
+async def return_lost_agents(queue: HandoffQueue, outbox: Outbox, now: float) -> int:
+    returned = 0
+    for agent_id, conversations in (await queue.return_lost_agents(now)).items():
+        for conversation_id in conversations:
+            notice = returned_notice()
+            await outbox.put(conversation_id, line_command(notice["text"], notice["metadata"]))
+            returned += 1
+        if conversations:
+            log.info("Agent %s went quiet: %d conversations back in the queue", agent_id,
+                     len(conversations))
+    return returned
+
+
+async def run(redis: aioredis.Redis, queue: HandoffQueue, outbox: Outbox,
+              interval: float, stop: asyncio.Event) -> None:
+    """Every `interval` seconds, and at once when the queue changes, until `stop` is set."""
+    while not stop.is_set():
+        try:
+            async with redis.pubsub() as changes:
+                await changes.subscribe(keys.QUEUE_CHANGED)
+                while not stop.is_set():
+                    now = time.time()
+                    await return_lost_agents(queue, outbox, now)
+                    await tell_positions(queue, outbox, now)
+                    await changes.get_message(ignore_subscribe_messages=True, timeout=interval)
+        except (RedisError, OSError) as error:
+            log.warning("Housekeeping: Redis unreachable (%s); retrying.", error)
+            await asyncio.sleep(interval)

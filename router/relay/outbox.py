@@ -1,0 +1,174 @@
+"""Everything our service asks of Rasa goes through one Redis stream, the outbox: an agent's
+line, a queue notice, the resume after a person lets go. A consumer group delivers it, so a
+command accepted before a crash is delivered after the restart, and a command delivered but
+not yet acknowledged is checked against Rasa's tracker before it is sent again: no duplicates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any, Dict, List, Optional, Tuple
+
+from redis import asyncio as aioredis
+from redis.exceptions import RedisError, ResponseError
+
+from router import keys
+from router.handoff.queue import QueueError
+from router.handoff.scripts import Scripts
+from router.relay.rasa_api import RasaClient, RasaRefused, RasaUnavailable
+
+log = logging.getLogger(__name__)
+
+LINE = "line"  # a bot event pushed to the customer: an agent's words or a notice
+RESUME = "resume"  # the bot has the conversation again
+WELCOME_BACK_ACTION = "action_welcome_back"
+# Commands another consumer took but did not acknowledge for this long are taken over.
+ABANDONED_MS = 60_000
+
+
+def line_command(text: str, metadata: Dict[str, Any]) -> Dict[str, str]:
+    return {"kind": LINE, "text": text, "metadata": json.dumps(metadata)}
+
+
+def resume_command(outcome: str, agent_name: str) -> Dict[str, str]:
+    return {"kind": RESUME, "outcome": outcome, "agent_name": agent_name}
+
+
+class Outbox:
+    def __init__(self, redis: aioredis.Redis) -> None:
+        self.redis = redis
+        self.scripts = Scripts(redis)
+
+    async def put(self, conversation_id: str, command: Dict[str, str],
+                  from_agent: Optional[str] = None, request_id: Optional[str] = None
+                  ) -> Optional[str]:
+        """Queue a command; with `from_agent`, only if that agent has the conversation;
+        with `request_id`, only once (None is returned for a repeat)."""
+        status, value = await self.scripts.run(
+            "outbox_put", conversation_id, from_agent or "", request_id or "",
+            json.dumps(command))
+        status = status.decode() if isinstance(status, bytes) else status
+        value = value.decode() if isinstance(value, bytes) else value
+        if status == "error":
+            raise QueueError(value)
+        return value if status == "ok" else None
+
+
+def _fields(raw: Dict[Any, Any]) -> Dict[str, str]:
+    return {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes)
+                                                           else v) for k, v in raw.items()}
+
+
+Entry = Tuple[str, Dict[str, str]]
+
+
+class DeliveryWorker:
+    """Delivers the outbox to Rasa in order, one command at a time; while Rasa is away it
+    waits and retries the same command, so nothing overtakes it."""
+
+    def __init__(self, redis: aioredis.Redis, rasa: RasaClient, consumer: str,
+                 retry_seconds: float = 1.0, block_ms: int = 1000) -> None:
+        self.redis = redis
+        self.rasa = rasa
+        self.consumer = consumer
+        self.retry_seconds = retry_seconds
+        self.block_ms = block_ms
+
+    async def ensure_group(self) -> None:
+        try:
+            await self.redis.xgroup_create(keys.RELAY_OUTBOX, keys.RELAY_GROUP, id="0",
+                                           mkstream=True)
+        except ResponseError as error:
+            if "BUSYGROUP" not in str(error):
+                raise
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Until `stop` is set (within `block_ms`: reads never wait longer)."""
+        await self.ensure_group()
+        while not stop.is_set():
+            try:
+                await self.run_once()
+            except (RedisError, OSError) as error:
+                log.warning("Relay outbox: Redis unreachable (%s); retrying.", error)
+                await asyncio.sleep(self.retry_seconds)
+
+    async def run_once(self) -> int:
+        """Deliver what is pending (unacknowledged after a crash or a failure, checked against
+        the tracker first), else wait briefly for new commands. Returns how many were done."""
+        await self.redis.xautoclaim(keys.RELAY_OUTBOX, keys.RELAY_GROUP, self.consumer,
+                                    ABANDONED_MS, count=100)
+        pending = await self._read("0", block=None)
+        if pending:
+            return await self._deliver_all(pending, recovered=True)
+        return await self._deliver_all(await self._read(">", block=self.block_ms),
+                                       recovered=False)
+
+    async def _read(self, start: str, block: Optional[int]) -> List[Entry]:
+        reply = await self.redis.xreadgroup(keys.RELAY_GROUP, self.consumer,
+                                            {keys.RELAY_OUTBOX: start}, count=50, block=block)
+        entries: List[Entry] = []
+        for _stream, items in reply or []:
+            for entry_id, fields in items:
+                if fields:  # a pending entry trimmed away comes back empty
+                    entries.append((entry_id.decode() if isinstance(entry_id, bytes)
+                                    else entry_id, _fields(fields)))
+                else:
+                    await self.redis.xack(keys.RELAY_OUTBOX, keys.RELAY_GROUP, entry_id)
+        return entries
+
+    async def _deliver_all(self, entries: List[Entry], recovered: bool) -> int:
+        done = 0
+        for entry_id, command in entries:
+            try:
+                await self.deliver(command, recovered)
+            except RasaUnavailable as error:
+                log.warning("Relay: %s; will retry.", error)
+                await asyncio.sleep(self.retry_seconds)
+                return done  # the same command comes back as pending, before any other
+            except (RasaRefused, ValueError, KeyError) as error:
+                log.error("Relay: dropped a command Rasa will never accept (%s): %s",
+                          error, command)
+            await self.redis.xack(keys.RELAY_OUTBOX, keys.RELAY_GROUP, entry_id)
+            done += 1
+        return done
+
+    async def deliver(self, command: Dict[str, str], recovered: bool) -> None:
+        conversation_id = command["conversation_id"]
+        if command["kind"] == LINE:
+            metadata = json.loads(command.get("metadata") or "{}")
+            if recovered and await self._already_sent(conversation_id, metadata):
+                return
+            await self.rasa.append_events(conversation_id, [
+                {"event": "bot", "text": command["text"], "metadata": metadata}],
+                push_to_customer=True)
+        elif command["kind"] == RESUME:
+            await self._resume(conversation_id, command, recovered)
+        else:
+            raise ValueError(f"unknown command kind {command['kind']!r}")
+
+    async def _already_sent(self, conversation_id: str, metadata: Dict[str, Any]) -> bool:
+        relay_id = metadata.get("relay_id")
+        if not relay_id:
+            return False
+        tracker = await self.rasa.tracker(conversation_id)
+        return any(event.get("event") == "bot" and
+                   (event.get("metadata") or {}).get("relay_id") == relay_id
+                   for event in tracker.get("events") or [])
+
+    async def _resume(self, conversation_id: str, command: Dict[str, str],
+                      recovered: bool) -> None:
+        if recovered:
+            tracker = await self.rasa.tracker(conversation_id)
+            if not tracker.get("paused") and \
+                    tracker.get("latest_action_name") == WELCOME_BACK_ACTION:
+                return
+        await self.rasa.append_events(conversation_id, [
+            {"event": "resume"},
+            {"event": "slot", "name": "frustration", "value": None},
+            {"event": "slot", "name": "handoff_outcome", "value": command.get("outcome")},
+            {"event": "slot", "name": "handoff_agent", "value": command.get("agent_name")},
+            {"event": "action", "name": "action_listen"},
+        ], push_to_customer=False)
+        await self.rasa.execute(conversation_id, WELCOME_BACK_ACTION)

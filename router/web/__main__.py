@@ -1,0 +1,25 @@
+"""`python -m router.web`: run the web service."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from aiohttp import web
+
+from router.settings import WebSettings
+from router.web.app import create_app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Pinecone Supply web service")
+    parser.add_argument("--port", type=int, help="overrides WEB_PORT")
+    args = parser.parse_args()
+    settings = WebSettings.from_env()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    web.run_app(create_app(settings), host=settings.host, port=args.port or settings.port,
+                print=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""Our aiohttp service: the customer's chat page, the agents' console and its API, and the
+background work that relays agents' lines to Rasa and keeps the queue honest."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from typing import AsyncIterator, Awaitable, Callable, List
+
+from aiohttp import web
+
+from router.agents.directory import AgentDirectory
+from router.relay import housekeeping
+from router.relay.outbox import DeliveryWorker
+from router.settings import WebSettings
+from router.web import admin, auth, console, customer
+from router.web.services import SERVICES, Services
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+SETTINGS = web.AppKey("settings", WebSettings)
+STOP_GRACE_SECONDS = 5.0
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every error leaves as `{"error": "..."}` with its status, never an HTML page."""
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        message = error.text if error.text and not error.text.startswith(str(error.status)) \
+            else f"{error.reason}: {request.method} {request.path}"
+        return web.json_response({"error": message}, status=error.status)
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await handler(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.path == "/console":
+        # The console only ever talks to this service; customer text is never markup.
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'self'; frame-ancestors 'none'")
+    return response
+
+
+async def ensure_first_admin(directory: AgentDirectory, settings: WebSettings) -> None:
+    """A fresh install has no accounts: make `admin` with a random password, written to a
+    file only this user can read, so the console can be opened at once."""
+    path = settings.first_admin_password_file
+    if path is None or await directory.count() > 0:
+        return
+    password = secrets.token_urlsafe(12)
+    await directory.create("admin", "Admin", password, role="admin", capacity=5)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(password + "\n")
+    path.chmod(0o600)
+    log.info("Created the first account 'admin'; its password is in %s", path)
+
+
+async def _services(app: web.Application) -> AsyncIterator[None]:
+    svc = Services.connect(app[SETTINGS])
+    app[SERVICES] = svc
+    yield
+    await svc.close()
+
+
+async def _background(app: web.Application) -> AsyncIterator[None]:
+    svc = app[SERVICES]
+    settings = app[SETTINGS]
+    tasks: List[asyncio.Task[None]] = []
+    stop = asyncio.Event()
+    if settings.background_tasks:
+        await ensure_first_admin(svc.directory, settings)
+        worker = DeliveryWorker(svc.redis, svc.rasa, settings.relay_consumer)
+        tasks = [asyncio.create_task(worker.run(stop)),
+                 asyncio.create_task(housekeeping.run(svc.redis, svc.queue, svc.outbox,
+                                                      settings.housekeeping_seconds, stop))]
+    yield
+    # Let them finish the command in hand (they never block for long); a command cut short
+    # stays pending in Redis and is delivered after the restart anyway.
+    stop.set()
+    if tasks:
+        _done, unfinished = await asyncio.wait(tasks, timeout=STOP_GRACE_SECONDS)
+        for task in unfinished:
+            task.cancel()
+        if unfinished:
+            await asyncio.wait(unfinished, timeout=1.0)
+
+
+def create_app(settings: WebSettings) -> web.Application:
+    app = web.Application(middlewares=[json_errors, security_headers],
+                          client_max_size=64 * 1024)
+    app[SETTINGS] = settings
+    app.cleanup_ctx.append(_services)
+    app.cleanup_ctx.append(_background)
+    for module in (customer, auth, console, admin):
+        module.add_routes(app)
+    return app

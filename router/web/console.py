@@ -1,0 +1,271 @@
+"""The agents' API: the queue, a conversation's story, and taking part in it (claim, reply,
+transfer, resolve, hand back), with live feeds for the console page."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List
+
+import yaml
+from aiohttp import web
+
+from router import keys
+from router.agents.directory import PRESENCES, Agent
+from router.handoff.queue import HANDED_BACK, RESOLVED, QueueError
+from router.handoff.view import conversation_view
+from router.relay.notices import joined_notice
+from router.relay.outbox import line_command, resume_command
+from router.web import sse
+from router.web.auth import agent_required, current
+from router.web.requests import json_body, text_field
+from router.web.services import Services, services
+
+CANNED_FILE = Path(__file__).parent.parent / "canned_responses.yml"
+MAX_MESSAGE_LENGTH = 2000
+QUEUE_REFRESH_SECONDS = 10.0
+FEED_WAIT_MS = 15_000
+
+CONFLICT_CODES = {"not_waiting", "nothing_waiting", "at_capacity", "not_online",
+                  "other_team", "not_handed_off", "same_agent", "target_not_online",
+                  "target_at_capacity", "already_with_agent"}
+
+
+def conflict(error: QueueError) -> web.HTTPException:
+    if error.code == "not_yours":
+        return web.HTTPForbidden(text=str(error))
+    return web.HTTPConflict(text=str(error))
+
+
+async def snapshot(svc: Services, agent: Agent, now: float) -> Dict[str, Any]:
+    """The queue as one agent sees it: who waits, their own conversations, the team."""
+    mine: List[Dict[str, Any]] = []
+    for conversation_id in await svc.directory.conversations(agent.id):
+        packet = await svc.queue.packet(conversation_id) or {}
+        mine.append({"conversation_id": conversation_id, "reason": packet.get("reason"),
+                     "channel": packet.get("channel"), "summary": packet.get("summary")})
+    team = []
+    for member in await svc.directory.all():
+        load = len(await svc.directory.conversations(member.id))
+        team.append({**member.public(), "conversations": load})
+    return {"waiting": [w.as_dict(now) for w in await svc.queue.waiting()], "mine": mine,
+            "team": team, "me": agent.public()}
+
+
+async def existing(svc: Services, conversation_id: str) -> Dict[str, Any]:
+    packet = await svc.queue.packet(conversation_id)
+    if packet is None:
+        raise web.HTTPNotFound(text=f"No handed-off conversation has the id "
+                                    f"'{conversation_id}'.")
+    return packet
+
+
+@agent_required
+async def queue_view(request: web.Request) -> web.Response:
+    return web.json_response(await snapshot(services(request), current(request), time.time()))
+
+
+@agent_required
+async def queue_events(request: web.Request) -> web.StreamResponse:
+    """The queue snapshot now and whenever it changes (and every few seconds, for wait times)."""
+    svc = services(request)
+    agent = current(request)
+    response = await sse.open_stream(request)
+    async with svc.redis.pubsub() as changes:
+        await changes.subscribe(keys.QUEUE_CHANGED)
+        while True:
+            try:
+                await sse.send(response, "queue", await snapshot(svc, agent, time.time()))
+            except (ConnectionResetError, RuntimeError):
+                break
+            await changes.get_message(ignore_subscribe_messages=True,
+                                      timeout=QUEUE_REFRESH_SECONDS)
+            # A burst of changes becomes one update.
+            while await changes.get_message(ignore_subscribe_messages=True, timeout=0.05):
+                pass
+    return response
+
+
+@agent_required
+async def claim(request: web.Request) -> web.Response:
+    svc = services(request)
+    agent = current(request)
+    body = await json_body(request)
+    wanted = text_field(body, "conversation_id", required=False)
+    if wanted:
+        await existing(svc, wanted)
+    notice = joined_notice(agent.name)
+    try:
+        conversation_id = await svc.queue.claim(
+            agent.id, time.time(), wanted,
+            tell_customer=line_command(notice["text"], notice["metadata"]))
+    except QueueError as error:
+        raise conflict(error) from error
+    return web.json_response({"conversation_id": conversation_id, "agent_id": agent.id})
+
+
+@agent_required
+async def conversation(request: web.Request) -> web.Response:
+    svc = services(request)
+    conversation_id = request.match_info["conversation_id"]
+    packet = await existing(svc, conversation_id)
+    view = conversation_view(conversation_id, packet, await svc.queue.owner(conversation_id),
+                             await svc.queue.state(conversation_id),
+                             await svc.feed.since(conversation_id, "0", count=2000))
+    return web.json_response(view)
+
+
+@agent_required
+async def conversation_events(request: web.Request) -> web.StreamResponse:
+    """New lines of the conversation after `Last-Event-ID` (or `?after=`), as they come."""
+    svc = services(request)
+    conversation_id = request.match_info["conversation_id"]
+    await existing(svc, conversation_id)
+    last_id = request.headers.get("Last-Event-ID") or request.query.get("after") or "0"
+    if not _is_stream_id(last_id):
+        raise web.HTTPBadRequest(text="'after' must be a feed id like 1700000000000-0.")
+    response = await sse.open_stream(request)
+    try:
+        while True:
+            entries = await svc.feed.since(conversation_id, last_id, block_ms=FEED_WAIT_MS)
+            if not entries:
+                await response.write(sse.KEEPALIVE)
+            for entry_id, line in entries:
+                await sse.send(response, "line", line, event_id=entry_id)
+                last_id = entry_id
+    except (ConnectionResetError, RuntimeError, asyncio.CancelledError):
+        pass
+    return response
+
+
+def _is_stream_id(value: str) -> bool:
+    first, _, second = value.partition("-")
+    return first.isdigit() and (not second or second.isdigit()) and len(value) < 40
+
+
+@agent_required
+async def send_message(request: web.Request) -> web.Response:
+    svc = services(request)
+    agent = current(request)
+    conversation_id = request.match_info["conversation_id"]
+    await existing(svc, conversation_id)
+    body = await json_body(request)
+    text = text_field(body, "text", max_length=MAX_MESSAGE_LENGTH) or ""
+    request_id = text_field(body, "request_id", required=False, max_length=64)
+    relay_id = request_id or uuid.uuid4().hex
+    metadata = {"agent_name": agent.name, "agent_id": agent.id, "relay_id": relay_id}
+    try:
+        entry = await svc.outbox.put(conversation_id, line_command(text, metadata),
+                                     from_agent=agent.id, request_id=request_id)
+    except QueueError as error:
+        raise conflict(error) from error
+    if entry is None:
+        return web.json_response({"relay_id": relay_id, "status": "duplicate"})
+    return web.json_response({"relay_id": relay_id, "status": "queued"}, status=202)
+
+
+@agent_required
+async def transfer(request: web.Request) -> web.Response:
+    svc = services(request)
+    agent = current(request)
+    conversation_id = request.match_info["conversation_id"]
+    await existing(svc, conversation_id)
+    body = await json_body(request)
+    to_agent = text_field(body, "to_agent", required=False, max_length=32)
+    to_team = text_field(body, "to_team", required=False, max_length=40)
+    if bool(to_agent) == bool(to_team):
+        raise web.HTTPBadRequest(text="Give exactly one of 'to_agent' (an agent id) or "
+                                      "'to_team' (a team name).")
+    notice = None
+    if to_agent:
+        target = await svc.directory.get(to_agent)
+        if target is None:
+            raise web.HTTPNotFound(text=f"No agent has the id '{to_agent}'.")
+        joined = joined_notice(target.name)
+        notice = line_command(joined["text"], joined["metadata"])
+    try:
+        owner = await svc.queue.transfer(
+            conversation_id, time.time(), by_agent=None if agent.is_admin else agent.id,
+            to_agent=to_agent, to_team=to_team, tell_customer=notice)
+    except QueueError as error:
+        raise conflict(error) from error
+    return web.json_response({"conversation_id": conversation_id, "owner": owner})
+
+
+async def _release(request: web.Request, outcome: str) -> web.Response:
+    svc = services(request)
+    agent = current(request)
+    conversation_id = request.match_info["conversation_id"]
+    await existing(svc, conversation_id)
+    await json_body(request)
+    owner = await svc.queue.owner(conversation_id) or ""
+    helper = await svc.directory.get(owner[len("agent:"):]) if owner.startswith("agent:") \
+        else None
+    try:
+        await svc.queue.release(
+            conversation_id, time.time(), outcome,
+            resume_command(outcome, (helper or agent).name),
+            by_agent=None if agent.is_admin else agent.id)
+    except QueueError as error:
+        raise conflict(error) from error
+    return web.json_response({"conversation_id": conversation_id, "outcome": outcome})
+
+
+@agent_required
+async def resolve(request: web.Request) -> web.Response:
+    return await _release(request, RESOLVED)
+
+
+@agent_required
+async def hand_back(request: web.Request) -> web.Response:
+    return await _release(request, HANDED_BACK)
+
+
+@agent_required
+async def presence(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    wanted = text_field(body, "presence", max_length=10)
+    if wanted not in ("online", "away"):
+        raise web.HTTPBadRequest(text="'presence' is 'online' or 'away' (sign out to go "
+                                      f"offline); one of {', '.join(PRESENCES)}.")
+    now = await services(request).directory.heartbeat(current(request).id, time.time(),
+                                                      wanted)
+    return web.json_response({"presence": now})
+
+
+@agent_required
+async def heartbeat(request: web.Request) -> web.Response:
+    """The console calls this every 15 s; without it for a minute, the agent's conversations
+    go back to the queue."""
+    now = await services(request).directory.heartbeat(current(request).id, time.time())
+    return web.json_response({"presence": now})
+
+
+@lru_cache(maxsize=1)
+def canned_responses() -> List[Dict[str, str]]:
+    data = yaml.safe_load(CANNED_FILE.read_text()) or {}
+    return [{"title": str(r["title"]), "text": str(r["text"])}
+            for r in data.get("responses") or []]
+
+
+@agent_required
+async def canned(request: web.Request) -> web.Response:
+    return web.json_response({"responses": canned_responses()})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/api/queue", queue_view)
+    app.router.add_get("/api/queue/events", queue_events)
+    app.router.add_post("/api/queue/claim", claim)
+    app.router.add_get("/api/conversations/{conversation_id}", conversation)
+    app.router.add_get("/api/conversations/{conversation_id}/events", conversation_events)
+    app.router.add_post("/api/conversations/{conversation_id}/messages", send_message)
+    app.router.add_post("/api/conversations/{conversation_id}/transfer", transfer)
+    app.router.add_post("/api/conversations/{conversation_id}/resolve", resolve)
+    app.router.add_post("/api/conversations/{conversation_id}/hand-back", hand_back)
+    app.router.add_post("/api/me/presence", presence)
+    app.router.add_post("/api/me/heartbeat", heartbeat)
+    app.router.add_get("/api/canned-responses", canned)
