@@ -18,7 +18,8 @@ async def client_for(settings: WebSettings) -> TestClient:
 
 @pytest.fixture
 async def client(redis_server: EmbeddedRedis) -> AsyncIterator[TestClient]:
-    client = await client_for(WebSettings(redis_url=redis_server.url, rasa_port=5999))
+    client = await client_for(WebSettings(redis_url=redis_server.url, rasa_port=5999,
+                                          background_tasks=False))
     yield client
     await client.close()
 
@@ -38,7 +39,7 @@ async def test_the_page_learns_where_rasa_is(client: TestClient) -> None:
 
 
 async def test_a_public_rasa_url_wins(redis_server: EmbeddedRedis) -> None:
-    client = await client_for(WebSettings(redis_url=redis_server.url,
+    client = await client_for(WebSettings(redis_url=redis_server.url, background_tasks=False,
                                           rasa_public_url="https://bot.example.com"))
     try:
         reply = await client.get("/api/chat-config")
@@ -54,7 +55,8 @@ async def test_health_reports_redis(client: TestClient) -> None:
 
 
 async def test_health_says_when_redis_is_unreachable() -> None:
-    client = await client_for(WebSettings(redis_url=f"redis://127.0.0.1:{free_port()}/0"))
+    client = await client_for(WebSettings(redis_url=f"redis://127.0.0.1:{free_port()}/0",
+                                          background_tasks=False))
     try:
         reply = await client.get("/health")
         assert reply.status == 503
