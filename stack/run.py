@@ -37,6 +37,14 @@ class Stack:
     def chat_url(self) -> str:
         return f"http://localhost:{self.settings.web_port}/"
 
+    @property
+    def console_url(self) -> str:
+        return f"http://localhost:{self.settings.web_port}/console"
+
+    @property
+    def admin_password_file(self) -> Path:
+        return self.settings.data_dir / "admin_password"
+
     def services(self) -> List[Service]:
         s = self.settings
         logs = s.data_dir / "logs"
@@ -48,6 +56,9 @@ class Stack:
             "RASA_URL": f"http://127.0.0.1:{s.rasa_port}",
             "RASA_TOKEN": self.rasa_token,
             "SHOP_DB_PATH": str(s.data_dir / "shop.db"),
+            "FIRST_ADMIN_PASSWORD_FILE": str(self.admin_password_file),
+            # A stable name: after a restart the web service finishes what it had started.
+            "RELAY_CONSUMER": "web-1",
             **self.extra_env,
         })
         return [
@@ -168,6 +179,8 @@ def main() -> int:
         signal.signal(stop_signal, stop_on_signal)
     try:
         start_all(services)
+        say(f"Agents' console: {stack.console_url}   (first sign-in: admin, password in "
+            f"{shown(stack.admin_password_file)}, made on the first run)")
         say(f"Open the chat: {stack.chat_url}   (Ctrl-C stops everything)")
         watch(services)
         return 1

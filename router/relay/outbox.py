@@ -36,6 +36,16 @@ def resume_command(outcome: str, agent_name: str) -> Dict[str, str]:
     return {"kind": RESUME, "outcome": outcome, "agent_name": agent_name}
 
 
+def already_welcomed_back(events: List[Dict[str, Any]]) -> bool:
+    """Did the bot greet the customer again since the conversation was last paused?"""
+    for event in reversed(events):
+        if event.get("event") == "pause":
+            return False
+        if event.get("event") == "action" and event.get("name") == WELCOME_BACK_ACTION:
+            return True
+    return False
+
+
 class Outbox:
     def __init__(self, redis: aioredis.Redis) -> None:
         self.redis = redis
@@ -90,6 +100,10 @@ class DeliveryWorker:
         while not stop.is_set():
             try:
                 await self.run_once()
+            except ResponseError as error:
+                if "NOGROUP" not in str(error):
+                    raise
+                await self.ensure_group()  # Redis was emptied under us: start again
             except (RedisError, OSError) as error:
                 log.warning("Relay outbox: Redis unreachable (%s); retrying.", error)
                 await asyncio.sleep(self.retry_seconds)
@@ -159,11 +173,9 @@ class DeliveryWorker:
 
     async def _resume(self, conversation_id: str, command: Dict[str, str],
                       recovered: bool) -> None:
-        if recovered:
-            tracker = await self.rasa.tracker(conversation_id)
-            if not tracker.get("paused") and \
-                    tracker.get("latest_action_name") == WELCOME_BACK_ACTION:
-                return
+        if recovered and already_welcomed_back(
+                (await self.rasa.tracker(conversation_id)).get("events") or []):
+            return
         await self.rasa.append_events(conversation_id, [
             {"event": "resume"},
             {"event": "slot", "name": "frustration", "value": None},
@@ -172,3 +184,7 @@ class DeliveryWorker:
             {"event": "action", "name": "action_listen"},
         ], push_to_customer=False)
         await self.rasa.execute(conversation_id, WELCOME_BACK_ACTION)
+        # `execute` runs the action and stops; the bot then listens, as after any turn (rules
+        # about the customer's next message expect it).
+        await self.rasa.append_events(conversation_id, [
+            {"event": "action", "name": "action_listen"}], push_to_customer=False)

@@ -9,24 +9,27 @@ const state = {
     : String(Date.now()) + Math.random().toString(16).slice(2)),
   transcript: saved.transcript || [],   // [{who: "user"|"bot"|"agent"|"notice", text, name?}]
   pending: saved.pending || [],         // messages not yet sent
+  handoff: saved.handoff || null,       // {state: "waiting"|"with_agent", text, name?}: the status line
 };
 
 const messages = document.getElementById("messages");
 const statusBadge = document.getElementById("status");
 const form = document.getElementById("composer");
 const input = document.getElementById("text");
+const handoffStatus = document.getElementById("handoff-status");
 let socket = null;
 
 function persist() {
   localStorage.setItem(STORE, JSON.stringify({
     sessionId: state.sessionId, transcript: state.transcript.slice(-200), pending: state.pending,
+    handoff: state.handoff,
   }));
 }
 
 function render(entry, pending = false) {
   // Customer and bot text always goes in as text, never as HTML.
   const item = document.createElement("li");
-  item.className = `message message--${entry.who === "agent" ? "bot" : entry.who}` +
+  item.className = `message message--${entry.who}` +
     (pending ? " message--pending" : "");
   if (entry.name) {
     const who = document.createElement("span");
@@ -81,9 +84,56 @@ function flush() {
   }
 }
 
+// The status line's text for the bot's `queue` metadata: where the customer is in line.
+function queueText(queue) {
+  const position = Math.max(1, Math.round(Number(queue.position) || 1));
+  const minutes = Math.max(0, Math.round(Number(queue.minutes) || 0));
+  const place = position === 1 ? "you're next" : `you are number ${position}`;
+  const wait = minutes < 1 ? "in less than a minute"
+    : `about ${minutes} ${minutes === 1 ? "minute" : "minutes"}`;
+  return `A person will be with you shortly: ${place}, ${wait}.`;
+}
+
+function showHandoff() {
+  handoffStatus.textContent = state.handoff ? state.handoff.text : "";
+  handoffStatus.hidden = !state.handoff;
+}
+
+function setHandoff(value) {
+  state.handoff = value;
+  persist();
+  showHandoff();
+}
+
+function talkingWith(name) {
+  setHandoff({ state: "with_agent", name, text: `You're talking with ${name} from our team.` });
+}
+
+// A line's metadata says whether the customer waits for a person, talks with one, or is back
+// with the bot; the status line above the messages follows it.
+function followHandoff(metadata) {
+  const handoff = metadata.handoff || {};
+  if (metadata.queue) {
+    setHandoff({ state: "waiting", text: queueText(metadata.queue) });
+  } else if (handoff.state === "waiting") {
+    setHandoff({ state: "waiting", text: "Waiting for the next person…" });
+  } else if (handoff.state === "with_agent") {
+    talkingWith(handoff.agent_name || "a person");
+  } else if (handoff.state === "with_bot") {
+    // The bot's greeting may come in several bubbles: say it once, on the change.
+    const wasWithTeam = state.handoff !== null;
+    setHandoff(null);
+    if (wasWithTeam) record({ who: "notice", text: "You're back with Pine, our assistant." });
+  } else if (metadata.agent_name && (!state.handoff || state.handoff.name !== metadata.agent_name)) {
+    // A person's line without a "joined" notice before it (e.g. one missed while offline).
+    talkingWith(metadata.agent_name);
+  }
+}
+
 function onBotMessage(payload) {
   if (!payload) return;
   const metadata = payload.metadata || {};
+  followHandoff(metadata);
   if (payload.text) {
     record({ who: metadata.agent_name ? "agent" : "bot", text: payload.text,
              name: metadata.agent_name || undefined });
@@ -122,6 +172,7 @@ input.addEventListener("keydown", (event) => {
 });
 
 for (const entry of state.transcript) render(entry);
+showHandoff();
 if (!state.transcript.length) {
   record({ who: "notice", text: "You're chatting with Pine, our assistant. Ask for a person any time." });
 }

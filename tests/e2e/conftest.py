@@ -43,6 +43,12 @@ class RunningBot:
         rasa.stop()
         rasa.start().wait_until_healthy(RASA_START_TIMEOUT)
 
+    def append_events(self, conversation_id: str, events: List[Dict[str, Any]]) -> None:
+        reply = requests.post(
+            f"{self.rasa_url}/conversations/{conversation_id}/tracker/events",
+            params={"token": TOKEN}, json=events, timeout=10)
+        reply.raise_for_status()
+
     def tracker(self, conversation_id: str) -> Dict[str, Any]:
         reply = requests.get(f"{self.rasa_url}/conversations/{conversation_id}/tracker",
                              params={"token": TOKEN}, timeout=10)
@@ -109,6 +115,7 @@ class SocketCustomer:
     def __init__(self, bot: RunningBot) -> None:
         self.id = uuid.uuid4().hex
         self.received: List[str] = []
+        self.payloads: List[Dict[str, Any]] = []
         self.confirmed: Optional[str] = None
         self.client = socketio.Client(reconnection=False)
         self.client.on("bot_uttered", self._on_bot)
@@ -118,6 +125,7 @@ class SocketCustomer:
         self._wait_for(lambda: self.confirmed is not None, 10)
 
     def _on_bot(self, payload: Dict[str, Any]) -> None:
+        self.payloads.append(payload)
         if payload.get("text"):
             self.received.append(payload["text"])
 
@@ -141,6 +149,13 @@ class SocketCustomer:
             if len(self.received) == count:
                 return self.received[start:]
             count = len(self.received)
+
+    def wait_for_line(self, fragment: str, timeout: float = 20) -> Dict[str, Any]:
+        """The first line pushed to this customer containing `fragment` (waits for it)."""
+        def found() -> Optional[Dict[str, Any]]:
+            return next((p for p in self.payloads if fragment in (p.get("text") or "")), None)
+        self._wait_for(lambda: found() is not None, timeout)
+        return found()  # type: ignore[return-value]
 
     def close(self) -> None:
         self.client.disconnect()

@@ -76,3 +76,25 @@ async def test_wrong_methods_answer_json(client: TestClient) -> None:
     reply = await client.post("/api/chat-config", data="{not json")
     assert reply.status == 405
     assert "POST /api/chat-config" in (await reply.json())["error"]
+
+
+async def test_the_openapi_file_describes_every_route_and_only_those(client: TestClient) -> None:
+    import yaml
+
+    from router.web.app import create_app as make
+
+    reply = await client.get("/api/openapi.yml")
+    assert reply.status == 200
+    spec = yaml.safe_load(await reply.text())
+    documented = {(method.upper(), path) for path, item in spec["paths"].items()
+                  for method in item if method != "parameters"}
+    app = make(WebSettings(background_tasks=False))
+    served = {(route.method, route.resource.canonical) for route in app.router.routes()
+              if route.method != "HEAD" and route.resource is not None
+              and not route.resource.canonical.startswith("/static")}
+    assert served == documented
+    for (method, path) in documented:
+        responses = spec["paths"][path][method.lower()]["responses"]
+        if path.startswith("/api/") and spec["paths"][path][method.lower()].get(
+                "security") != []:
+            assert "401" in responses, (method, path)  # every agent endpoint says so

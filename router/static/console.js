@@ -1,0 +1,969 @@
+// The agents' console: sign in, watch the queue live, claim a conversation, read its whole
+// story and talk to the customer through the bot.
+//
+// Plain DOM code with no dependencies, because the page is served with
+// `Content-Security-Policy: default-src 'self'`. Every piece of text that comes from a
+// customer, an agent or the API goes in with textContent, never as HTML.
+"use strict";
+
+const HEARTBEAT_MS = 15000;   // the server hands an agent's conversations back after 60 s without one
+const RECONNECT_MS = 3000;    // pause before reopening a live feed the server refused
+const RETRY_MAX_MS = 15000;   // longest pause between retries of a reply that could not be posted
+const MAX_REPLY = 2000;       // the API's limit on one message
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  me: null,               // the signed-in agent, as /api/me and the queue snapshot describe them
+  snapshot: null,         // the latest queue snapshot
+  snapshotAt: 0,          // when it arrived (performance.now()), so wait times tick locally
+  timers: [],             // heartbeat and clock, stopped on sign-out
+  queueFeed: null,        // EventSource of queue snapshots
+  agents: [],             // the team, for the transfer picker
+  open: null,             // the conversation on screen (see openConversation)
+  openSeq: 0,             // so a slow, older "open" request cannot replace a newer one
+  drafts: new Map(),      // conversation id -> unsent text in the reply box
+  outgoing: new Map(),    // request_id -> reply not yet seen delivered
+};
+
+// ---------------------------------------------------------------------------------------
+// Talking to the API
+
+class ApiError extends Error {
+  constructor(message, status = 0) {
+    super(message);
+    this.status = status;   // 0: the request never got an answer
+  }
+
+  get network() { return this.status === 0; }
+}
+
+async function api(method, path, body) {
+  const options = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+  if (body !== undefined) {
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  let reply;
+  try {
+    reply = await fetch(path, options);
+  } catch (_networkError) {
+    throw new ApiError("Can't reach the server. Check your connection; the console keeps trying.");
+  }
+  const data = await reply.json().catch(() => ({}));
+  if (reply.ok) return data;
+  const error = new ApiError(data.error || `${reply.status} ${reply.statusText}`, reply.status);
+  // A session that ended (expired, or signed out in another tab) leads back to the sign-in.
+  if (reply.status === 401 && state.me && !path.startsWith("/api/auth/")) sessionLost(error.message);
+  throw error;
+}
+
+const conversationPath = (id, rest = "") => `/api/conversations/${encodeURIComponent(id)}${rest}`;
+
+// ---------------------------------------------------------------------------------------
+// Small helpers for building the page and formatting values
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+function svg(tag, attributes = {}, className = "") {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+  if (className) node.setAttribute("class", className);
+  return node;
+}
+
+// Clicks and Enter/Space on a focusable list item, so the lists work from the keyboard too.
+function onActivate(node, handler) {
+  node.tabIndex = 0;
+  node.addEventListener("click", handler);
+  node.addEventListener("keydown", (event) => {
+    if ((event.key === "Enter" || event.key === " ") && event.target === node) {
+      event.preventDefault();
+      handler();
+    }
+  });
+}
+
+// A number from the API, or null when it is missing (so 0 is not confused with "unknown").
+function num(value) {
+  if (value === null || value === undefined || value === "") return null;
+  const number = Number(value);
+  return Number.isFinite(number) ? number : null;
+}
+
+const signed = (value) => (value > 0 ? "+" : value < 0 ? "−" : "") + Math.abs(value).toFixed(2);
+const humanize = (name) => (name ? String(name).replace(/_/g, " ") : "");
+const plural = (count, one, many) => `${count} ${count === 1 ? one : many}`;
+
+function formatWait(seconds) {
+  const whole = Math.max(0, Math.floor(seconds));
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${pad(Math.floor(whole / 60))}:${pad(whole % 60)}`;
+}
+
+function formatScore(score) {
+  const value = num(score);
+  return value === null ? "–" : value.toFixed(2);
+}
+
+// Matches the scorer's thresholds: 0.3 flags a turn, 0.6 hands off.
+function scoreClass(score) {
+  const value = num(score) || 0;
+  return value >= 0.6 ? "score score--high" : value >= 0.3 ? "score score--concern" : "score";
+}
+
+function formatTime(timestamp) {
+  const seconds = num(timestamp);
+  if (!seconds) return "";
+  return new Date(seconds * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+function describeValue(value) {
+  if (value === null || value === undefined) return "";
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
+function agentName(agentId) {
+  const people = (state.snapshot && state.snapshot.team) || state.agents;
+  const found = people.find((agent) => agent.id === agentId);
+  return found ? found.name : agentId;
+}
+
+// ---------------------------------------------------------------------------------------
+// Errors and button actions
+
+function showError(message) {
+  $("error-text").textContent = message;
+  $("error").hidden = false;
+}
+
+function hideError() {
+  $("error").hidden = true;
+}
+
+// Runs what a button does: its error goes to the banner, and the button is disabled meanwhile
+// so a double click cannot claim or resolve twice.
+async function act(button, action) {
+  if (button) button.disabled = true;
+  try {
+    hideError();
+    await action();
+  } catch (error) {
+    showError(error.message);
+  } finally {
+    if (button) button.disabled = false;
+    updateControls();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Signing in and out, heartbeat and presence
+
+function showLogin(message) {
+  $("app").hidden = true;
+  $("login").hidden = false;
+  setLoginError(message);
+  $("login-id").focus();
+}
+
+function setLoginError(message) {
+  $("login-error").textContent = message || "";
+  $("login-error").hidden = !message;
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const button = $("login-form").querySelector("button[type=submit]");
+  button.disabled = true;
+  setLoginError("");
+  try {
+    const reply = await api("POST", "/api/auth/login", {
+      agent_id: $("login-id").value.trim(), password: $("login-password").value });
+    $("login-password").value = "";
+    startSession(reply.agent, 0);
+    // Signing in means ready to help: online agents are the ones the queue offers customers to.
+    await act($("presence"), () => changePresence("online"));
+  } catch (error) {
+    setLoginError(error.message);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function startSession(agent, conversationCount) {
+  hideError();
+  state.me = { ...agent, conversationCount };
+  $("login").hidden = true;
+  $("app").hidden = false;
+  renderMe();
+  heartbeat();
+  state.timers.push(setInterval(heartbeat, HEARTBEAT_MS), setInterval(tick, 1000));
+  openQueueFeed();
+  loadCanned().catch((error) => showError(error.message));
+  loadAgents().catch((error) => showError(error.message));
+}
+
+function stopSession() {
+  state.timers.forEach(clearInterval);
+  state.timers = [];
+  if (state.queueFeed) state.queueFeed.close();
+  state.queueFeed = null;
+  closeConversation();
+  state.me = null;
+  state.snapshot = null;
+  state.outgoing.clear();
+  state.drafts.clear();
+}
+
+function sessionLost(message) {
+  stopSession();
+  showLogin(message);
+}
+
+async function signOut() {
+  await api("POST", "/api/auth/logout", {});
+  stopSession();
+  showLogin("");
+}
+
+// Without a heartbeat for a minute the server gives this agent's conversations to others.
+async function heartbeat() {
+  try {
+    const reply = await api("POST", "/api/me/heartbeat", {});
+    setPresence(reply.presence);
+  } catch (error) {
+    if (error.status !== 401) showError(`Could not tell the server you're here: ${error.message}`);
+  }
+}
+
+async function changePresence(wanted) {
+  const reply = await api("POST", "/api/me/presence", { presence: wanted });
+  setPresence(reply.presence);
+}
+
+function setPresence(presence) {
+  if (!state.me || !presence) return;
+  state.me.presence = presence;
+  renderMe();
+}
+
+function renderMe() {
+  const me = state.me;
+  if (!me) return;
+  $("me-name").textContent = me.name;
+  $("me-role").textContent = me.role;
+  const button = $("presence");
+  button.dataset.presence = me.presence || "offline";
+  button.textContent = me.presence || "offline";
+  button.setAttribute("aria-label", `Presence: ${me.presence}. Click to switch.`);
+  const count = state.snapshot ? state.snapshot.mine.length : me.conversationCount || 0;
+  const capacity = $("capacity");
+  capacity.textContent = `${count} / ${me.capacity} conversations`;
+  capacity.classList.toggle("capacity--full", count >= me.capacity);
+}
+
+// ---------------------------------------------------------------------------------------
+// The live queue
+
+function openQueueFeed() {
+  if (state.queueFeed) state.queueFeed.close();
+  const feed = new EventSource("/api/queue/events");
+  feed.addEventListener("queue", (event) => onSnapshot(JSON.parse(event.data)));
+  feed.onopen = () => setLive(true);
+  feed.onerror = () => {
+    setLive(false);
+    // After a dropped connection EventSource retries by itself. It gives up (CLOSED) only when
+    // the server answered with an error, e.g. because the session ended: find out which.
+    if (feed.readyState === EventSource.CLOSED) setTimeout(() => recoverQueueFeed(feed), RECONNECT_MS);
+  };
+  state.queueFeed = feed;
+}
+
+async function recoverQueueFeed(feed) {
+  if (state.queueFeed !== feed) return;   // signed out or reopened meanwhile
+  try {
+    await api("GET", "/api/me");          // a 401 here leads to the sign-in form
+    if (state.queueFeed === feed) openQueueFeed();
+  } catch (error) {
+    if (error.status !== 401) setTimeout(() => recoverQueueFeed(feed), RECONNECT_MS);
+  }
+}
+
+function setLive(on) {
+  const badge = $("live");
+  badge.textContent = on ? "live" : "reconnecting";
+  badge.className = `live live--${on ? "on" : "off"}`;
+}
+
+function onSnapshot(snapshot) {
+  if (!state.me) return;
+  state.snapshot = snapshot;
+  state.snapshotAt = performance.now();
+  if (snapshot.me) state.me = { ...state.me, ...snapshot.me };
+  renderMe();
+  renderQueue(snapshot.waiting || []);
+  renderMine(snapshot.mine || []);
+  renderTeam(snapshot.team || []);
+  followOpenConversation();
+}
+
+function renderQueue(waiting) {
+  $("queue").replaceChildren(...waiting.map(queueItem));
+  $("queue-count").textContent = waiting.length;
+  $("queue-empty").hidden = waiting.length > 0;
+  tick();
+  markOpen();
+}
+
+function queueItem(entry) {
+  const item = el("li", "queue-item");
+  item.dataset.conversationId = entry.conversation_id;
+
+  const top = el("div", "queue-item__top");
+  top.append(el("span", "position", `#${entry.position}`));
+  const wait = el("span", "wait");
+  wait.dataset.waitingSeconds = num(entry.waiting_seconds) || 0;
+  wait.title = "Waiting for (mm:ss)";
+  top.append(wait);
+  const score = el("span", scoreClass(entry.score), `frustration ${formatScore(entry.score)}`);
+  score.title = "Frustration score when handed off (0 calm, 1 very frustrated)";
+  top.append(score);
+  const priority = num(entry.customer_priority) || 0;
+  if (priority > 0) top.append(el("span", "priority", priority >= 2 ? "urgent" : "high priority"));
+  const claim = el("button", "button button--primary claim", "Claim");
+  claim.type = "button";
+  claim.addEventListener("click", (event) => {
+    event.stopPropagation();   // claiming also opens it; no need for the item's own click
+    claimConversation(entry.conversation_id, claim);
+  });
+  top.append(claim);
+
+  item.append(top, el("p", "item-meta", joinMeta([entry.reason, entry.channel,
+    entry.team && `team ${entry.team}`])));
+  item.append(...summaryLines(entry.summary));
+  onActivate(item, () => act(null, () => openConversation(entry.conversation_id)));
+  return item;
+}
+
+function joinMeta(parts) {
+  return parts.filter(Boolean).join(" · ");
+}
+
+function summaryLines(summary) {
+  const lines = [];
+  if (summary && summary.customer_wants) {
+    lines.push(el("p", "item-wants", `Wants: ${humanize(summary.customer_wants)}`));
+  }
+  if (summary && summary.first_message) {
+    lines.push(el("p", "item-first", `“${summary.first_message}”`));
+  }
+  return lines;
+}
+
+// Wait times count up between snapshots, from the last snapshot's waiting_seconds.
+function tick() {
+  const elapsed = (performance.now() - state.snapshotAt) / 1000;
+  for (const node of document.querySelectorAll("#queue .wait")) {
+    node.textContent = formatWait(Number(node.dataset.waitingSeconds) + elapsed);
+  }
+}
+
+function renderMine(mine) {
+  $("mine").replaceChildren(...mine.map((entry) => {
+    const item = el("li", "mine-item");
+    item.dataset.conversationId = entry.conversation_id;
+    const wants = entry.summary && entry.summary.customer_wants;
+    item.append(el("p", "item-wants", wants ? humanize(wants) : entry.conversation_id),
+                el("p", "item-meta", joinMeta([entry.reason, entry.channel])));
+    onActivate(item, () => act(null, () => openConversation(entry.conversation_id)));
+    return item;
+  }));
+  $("mine-empty").hidden = mine.length > 0;
+  markOpen();
+}
+
+function renderTeam(team) {
+  $("team").replaceChildren(...team.map((agent) => {
+    const item = el("li");
+    const dot = el("span", `dot dot--${agent.presence}`);
+    dot.title = agent.presence;
+    const name = agent.id === (state.me && state.me.id) ? `${agent.name} (you)` : agent.name;
+    item.append(dot, el("span", "", name), el("span", "hint", agent.presence),
+                el("span", "load", `${agent.conversations} / ${agent.capacity}`));
+    return item;
+  }));
+}
+
+// Highlights the open conversation wherever it is listed.
+function markOpen() {
+  const openId = state.open && state.open.id;
+  for (const item of document.querySelectorAll(".queue-item, .mine-item")) {
+    item.classList.toggle("is-open", item.dataset.conversationId === openId);
+  }
+}
+
+function claimConversation(conversationId, button) {
+  return act(button, async () => {
+    const reply = await api("POST", "/api/queue/claim",
+                            conversationId ? { conversation_id: conversationId } : {});
+    await openConversation(reply.conversation_id);
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// One conversation: its story, live lines, and what the agent can do with it
+
+async function openConversation(conversationId) {
+  const seq = ++state.openSeq;
+  const view = await api("GET", conversationPath(conversationId));
+  if (seq !== state.openSeq || !state.me) return;   // another one was opened meanwhile
+  closeConversation();
+  state.open = {
+    id: conversationId,
+    view,
+    feed: null,
+    seen: new Set(),                    // feed ids on screen, so no line shows twice
+    lastId: view.feed_last_id || "0",   // where the live feed continues from
+    turns: 0,                           // lines in the transcript (sentiment turns index them)
+    sentiment: [...(view.sentiment || [])],
+  };
+  $("no-conversation").hidden = true;
+  $("conversation").hidden = false;
+  $("reply-text").value = state.drafts.get(conversationId) || "";
+  updateCount();
+  renderHead(view);
+  renderSummary(view);
+  renderTranscript(view.transcript || []);
+  drawSentiment();
+  renderTimeline(view.timeline || []);
+  renderSlots(view.slots || {});
+  updateControls();
+  markOpen();
+  openConversationFeed();
+}
+
+function closeConversation() {
+  const open = state.open;
+  if (!open) return;
+  if (open.feed) open.feed.close();
+  state.drafts.set(open.id, $("reply-text").value);
+  state.open = null;
+  hideTransfer();
+  $("conversation").hidden = true;
+  $("no-conversation").hidden = false;
+  markOpen();
+}
+
+// Re-reads who has the conversation (after claim, transfer, release, or a queue change) and
+// updates the header and buttons; the transcript stays, the live feed keeps it current.
+async function refreshStatus() {
+  const open = state.open;
+  if (!open) return;
+  const view = await api("GET", conversationPath(open.id));
+  if (state.open !== open) return;
+  open.view = view;
+  renderHead(view);
+  updateControls();
+}
+
+// A queue snapshot can show that the open conversation moved (someone else claimed it, it
+// was transferred to us, our connection was lost): then the header needs a fresh look.
+function followOpenConversation() {
+  const open = state.open;
+  if (!open || !state.snapshot) return;
+  const { waiting = [], mine = [] } = state.snapshot;
+  const isWaiting = waiting.some((entry) => entry.conversation_id === open.id);
+  const isMine = mine.some((entry) => entry.conversation_id === open.id);
+  const shownWaiting = open.view.status === "waiting";
+  const shownMine = open.view.status === "with_agent" && open.view.agent_id === state.me.id;
+  if (isWaiting !== shownWaiting || isMine !== shownMine) {
+    refreshStatus().catch((error) => showError(error.message));
+  }
+}
+
+function statusText(view) {
+  if (view.status === "waiting") return "waiting in the queue";
+  if (view.status === "with_bot") return "back with the bot";
+  if (view.agent_id === (state.me && state.me.id)) return "with you";
+  return `with ${agentName(view.agent_id)}`;
+}
+
+function renderHead(view) {
+  const wants = view.summary && view.summary.customer_wants;
+  $("conv-title").textContent = wants ? `Customer wants: ${humanize(wants)}` : "Conversation";
+  const meta = $("conv-meta");
+  meta.replaceChildren(el("span", `status-pill status-pill--${view.status}`, statusText(view)));
+  const score = view.assessment && view.assessment.score;
+  meta.append(el("span", scoreClass(score), `frustration ${formatScore(score)}`));
+  const priority = num(view.customer_priority) || 0;
+  if (priority > 0) meta.append(el("span", "priority", priority >= 2 ? "urgent" : "high priority"));
+  meta.append(el("span", "", joinMeta([view.reason, view.channel && `via ${view.channel}`,
+    view.team && `team ${view.team}`])));
+  meta.append(el("span", "hint", `id ${view.conversation_id}`));
+}
+
+function renderSummary(view) {
+  const summary = view.summary || {};
+  const list = $("summary");
+  list.replaceChildren();
+  const add = (label, content) => {
+    const value = el("dd");
+    if (content instanceof Node) value.append(content); else value.textContent = content || "–";
+    list.append(el("dt", "", label), value);
+  };
+  add("Customer wants", humanize(summary.customer_wants));
+  add("First message", summary.first_message);
+  add("Bot tried", bulletList((summary.bot_tried || []).map(humanize)));
+  add("Known facts", bulletList(Object.entries(summary.known_facts || {})
+    .map(([name, value]) => `${humanize(name)}: ${describeValue(value)}`)));
+  const why = view.assessment && view.assessment.handoff_reason;
+  if (why) add("Handed off because", why);
+}
+
+function bulletList(items) {
+  if (!items.length) return "–";
+  const list = el("ul");
+  list.append(...items.map((item) => el("li", "", item)));
+  return list;
+}
+
+// ---- Transcript
+
+function speaker(line) {
+  if (line.from === "customer") return "Customer";
+  if (line.from === "agent") return line.agent_name || "Agent";
+  return "Pine (bot)";
+}
+
+function lineElement(line) {
+  const from = ["customer", "bot", "agent"].includes(line.from) ? line.from : "bot";
+  const node = el("li", `line line--${from}`);
+  if (line.id) node.dataset.feedId = line.id;
+  if (line.relay_id) node.dataset.relayId = line.relay_id;
+  if (line.assessment && line.assessment.handoff) node.classList.add("line--handoff");
+  const head = el("div", "line__head");
+  head.append(el("span", "line__who", speaker(line)), el("time", "line__time", formatTime(line.timestamp)));
+  node.append(head, el("p", "line__text", line.text || ""));
+  const meta = from === "customer" ? customerMeta(line) : "";
+  if (meta) node.append(el("div", "line__meta", meta));
+  return node;
+}
+
+// What the bot understood of a customer line: intent, how sure, and the mood.
+function customerMeta(line) {
+  const parts = [];
+  const confidence = num(line.confidence);
+  if (line.intent) {
+    parts.push(`intent ${line.intent}` + (confidence === null ? "" : ` (${Math.round(confidence * 100)}%)`));
+  }
+  const sentiment = num(line.sentiment);
+  if (sentiment !== null) parts.push(`sentiment ${signed(sentiment)}`);
+  return parts.join(" · ");
+}
+
+function renderTranscript(lines) {
+  const open = state.open;
+  const list = $("transcript");
+  list.replaceChildren();
+  for (const line of lines) {
+    if (line.id) open.seen.add(line.id);
+    // A reply we were still waiting on that is in the story now has been delivered.
+    if (line.relay_id) state.outgoing.delete(line.relay_id);
+    list.append(lineElement(line));
+  }
+  open.turns = lines.length;
+  // Replies still on their way to this customer stay visible as "sending…".
+  for (const message of state.outgoing.values()) {
+    if (message.conversationId === open.id) message.node = showPending(message);
+  }
+  list.scrollTop = list.scrollHeight;
+}
+
+function appendToTranscript(node) {
+  const list = $("transcript");
+  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 60;
+  list.append(node);
+  // Keep following new lines, unless the agent scrolled up to read.
+  if (atBottom) list.scrollTop = list.scrollHeight;
+}
+
+// ---- Live lines
+
+function openConversationFeed() {
+  const open = state.open;
+  const feed = new EventSource(conversationPath(open.id,
+    `/events?after=${encodeURIComponent(open.lastId)}`));
+  feed.addEventListener("line", (event) => { if (state.open === open) onLiveLine(event); });
+  feed.onerror = () => {
+    // EventSource resumes by itself (sending Last-Event-ID) after a dropped connection; if the
+    // server refused, check the session, then reopen from the last line we have.
+    if (feed.readyState !== EventSource.CLOSED) return;
+    setTimeout(() => {
+      if (state.open !== open || open.feed !== feed) return;
+      api("GET", "/api/me").then(() => {
+        if (state.open === open && open.feed === feed) openConversationFeed();
+      }).catch(() => {});
+    }, RECONNECT_MS);
+  };
+  open.feed = feed;
+}
+
+function onLiveLine(event) {
+  const open = state.open;
+  const id = event.lastEventId;
+  if (id) {
+    if (open.seen.has(id)) return;
+    open.seen.add(id);
+    open.lastId = id;
+  }
+  const line = { ...JSON.parse(event.data), id: id || null };
+  if (line.relay_id && markDelivered(line)) return;
+  appendLine(line);
+}
+
+function appendLine(line) {
+  const open = state.open;
+  const turn = open.turns++;
+  const sentiment = num(line.sentiment);
+  if (line.from === "customer" && sentiment !== null) {
+    open.sentiment.push({ turn, sentiment });
+    drawSentiment();
+  }
+  appendToTranscript(lineElement(line));
+}
+
+// ---- Replying
+
+function newRequestId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function sendReply(event) {
+  event.preventDefault();
+  const open = state.open;
+  const input = $("reply-text");
+  const text = input.value.trim();
+  if (!open || !text || !ownsOpenConversation()) return;
+  if (text.length > MAX_REPLY) {
+    showError(`A message is at most ${MAX_REPLY} characters; this one is ${text.length}.`);
+    return;
+  }
+  // The request id makes the POST safe to repeat: the server relays it once however often
+  // it arrives, and the delivered line carries it back as relay_id.
+  const message = { requestId: newRequestId(), conversationId: open.id, text, delay: 1000,
+                    delivered: false, node: null };
+  state.outgoing.set(message.requestId, message);
+  message.node = showPending(message);
+  input.value = "";
+  state.drafts.delete(open.id);
+  updateCount();
+  postReply(message);
+}
+
+function showPending(message) {
+  const node = lineElement({ from: "agent", text: message.text, agent_name: state.me.name,
+                             timestamp: Date.now() / 1000, relay_id: message.requestId });
+  node.classList.add("line--pending");
+  node.append(el("div", "line__status", message.status || "sending…"));
+  appendToTranscript(node);
+  return node;
+}
+
+async function postReply(message) {
+  if (message.delivered || !state.outgoing.has(message.requestId)) return;
+  try {
+    await api("POST", conversationPath(message.conversationId, "/messages"),
+              { text: message.text, request_id: message.requestId });
+    setReplyStatus(message, "sending…");   // accepted; "delivered" once the customer has it
+  } catch (error) {
+    if (error.network || error.status >= 502) {
+      // Nothing is lost by asking again with the same request id.
+      setReplyStatus(message, "connection problem, retrying…");
+      setTimeout(() => postReply(message), message.delay);
+      message.delay = Math.min(message.delay * 2, RETRY_MAX_MS);
+    } else {
+      replyFailed(message, error.message);
+    }
+  }
+}
+
+function setReplyStatus(message, text) {
+  if (message.delivered) return;
+  message.status = text;
+  const status = message.node && message.node.querySelector(".line__status");
+  if (status) status.textContent = text;
+}
+
+function replyFailed(message, reason) {
+  state.outgoing.delete(message.requestId);
+  setReplyStatus(message, `not sent: ${reason}`);
+  if (message.node) {
+    message.node.classList.remove("line--pending");
+    message.node.classList.add("line--failed");
+  }
+  showError(reason);
+  // Give the text back, so the agent need not type it again.
+  const input = $("reply-text");
+  if (state.open && state.open.id === message.conversationId && !input.value) {
+    input.value = message.text;
+    updateCount();
+  }
+}
+
+// The relay saw our reply reach the customer: turn the "sending…" line into the real one.
+// Returns false when that line is not on screen, so the caller shows the line normally.
+function markDelivered(line) {
+  const message = state.outgoing.get(line.relay_id);
+  if (!message) return false;
+  state.outgoing.delete(line.relay_id);
+  message.delivered = true;
+  const node = message.node;
+  if (!node || !node.isConnected || !state.open || state.open.id !== message.conversationId) {
+    return false;
+  }
+  state.open.turns++;
+  node.classList.remove("line--pending", "line--failed");
+  if (line.id) node.dataset.feedId = line.id;
+  node.querySelector(".line__time").textContent = formatTime(line.timestamp);
+  node.querySelector(".line__status").textContent = "delivered";
+  return true;
+}
+
+function updateCount() {
+  const length = $("reply-text").value.length;
+  $("reply-count").textContent = `${length} / ${MAX_REPLY}`;
+}
+
+// ---- Canned responses
+
+async function loadCanned() {
+  const reply = await api("GET", "/api/canned-responses");
+  $("canned").replaceChildren(...(reply.responses || []).map((response) => {
+    const button = el("button", "", response.title);
+    button.type = "button";
+    button.title = response.text;
+    button.addEventListener("click", () => insertReply(response.text));
+    return button;
+  }));
+  updateControls();
+}
+
+// Puts the text where the cursor is (replacing a selection), to be edited before sending.
+function insertReply(text) {
+  const input = $("reply-text");
+  if (input.disabled) return;
+  input.focus();
+  input.setRangeText(text, input.selectionStart, input.selectionEnd, "end");
+  updateCount();
+}
+
+// ---- Transfer, resolve, hand back
+
+async function loadAgents() {
+  const reply = await api("GET", "/api/agents");
+  state.agents = reply.agents || [];
+}
+
+async function showTransfer() {
+  await loadAgents();   // fresh presence, so the picker shows who can take it now
+  const select = $("transfer-target");
+  const people = el("optgroup");
+  people.label = "A person";
+  for (const agent of state.agents) {
+    if (agent.id === state.me.id) continue;
+    const option = el("option", "", `${agent.name} (${agent.presence})`);
+    option.value = `agent:${agent.id}`;
+    people.append(option);
+  }
+  const teams = el("optgroup");
+  teams.label = "A team's queue";
+  const names = [...new Set(state.agents.flatMap((agent) => agent.teams || []))].sort();
+  for (const name of names) {
+    const option = el("option", "", name);
+    option.value = `team:${name}`;
+    teams.append(option);
+  }
+  select.replaceChildren(...[people, teams].filter((group) => group.children.length));
+  if (!select.options.length) throw new ApiError("There is nobody else to transfer to.");
+  $("transfer-form").hidden = false;
+  select.focus();
+}
+
+function hideTransfer() {
+  $("transfer-form").hidden = true;
+}
+
+async function transfer() {
+  const value = $("transfer-target").value;
+  const split = value.indexOf(":");
+  const kind = value.slice(0, split);
+  const target = value.slice(split + 1);
+  await api("POST", conversationPath(state.open.id, "/transfer"),
+            kind === "agent" ? { to_agent: target } : { to_team: target });
+  hideTransfer();
+  await refreshStatus();
+}
+
+// Resolve or hand back: either way the bot takes over again and greets the customer.
+async function release(action) {
+  await api("POST", conversationPath(state.open.id, `/${action}`), {});
+  hideTransfer();
+  await refreshStatus();
+}
+
+// ---- Enabling what the agent can do now
+
+function ownsOpenConversation() {
+  const view = state.open && state.open.view;
+  return !!view && !!state.me && view.status === "with_agent" && view.agent_id === state.me.id;
+}
+
+function updateControls() {
+  const view = state.open && state.open.view;
+  const mine = ownsOpenConversation();
+  // An admin may move or release anyone's conversation; agents only their own.
+  const manageable = !!view && (mine || (state.me && state.me.role === "admin" && view.status !== "with_bot"));
+  $("claim-conversation").hidden = !view || view.status !== "waiting";
+  for (const id of ["transfer", "resolve", "hand-back"]) $(id).disabled = !manageable;
+  $("reply-text").disabled = !mine;
+  $("reply-send").disabled = !mine;
+  for (const button of $("canned").querySelectorAll("button")) button.disabled = !mine;
+  $("reply-hint").textContent = !view || mine ? ""
+    : view.status === "waiting" ? "Claim this conversation to reply."
+    : view.status === "with_bot" ? "The bot has this conversation again."
+    : "Another agent has this conversation.";
+}
+
+// ---- Sentiment chart and assessment timeline
+
+// Bars per customer turn from the zero line, in [-1, 1], joined by a line to show the trend.
+function drawSentiment() {
+  const chart = $("sentiment-chart");
+  chart.replaceChildren();
+  const width = 300, height = 110, left = 26, right = 8, top = 8, bottom = 8;
+  const y = (value) => top + ((1 - Math.max(-1, Math.min(1, value))) / 2) * (height - top - bottom);
+  for (const [value, label] of [[1, "+1"], [0, "0"], [-1, "−1"]]) {
+    chart.append(svg("line", { x1: left, x2: width - right, y1: y(value), y2: y(value) },
+                     value === 0 ? "chart__zero" : "chart__axis"));
+    const text = svg("text", { x: 2, y: y(value) + 3 }, "chart__label");
+    text.textContent = label;
+    chart.append(text);
+  }
+  const points = state.open ? state.open.sentiment.filter((p) => num(p.sentiment) !== null) : [];
+  if (!points.length) {
+    const text = svg("text", { x: width / 2, y: height / 2 - 6, "text-anchor": "middle" }, "chart__label");
+    text.textContent = "No customer turns scored yet";
+    chart.append(text);
+    return;
+  }
+  const step = (width - left - right) / points.length;
+  const barWidth = Math.max(2, Math.min(18, step * 0.6));
+  const coordinates = points.map((point, index) => [left + step * (index + 0.5), num(point.sentiment)]);
+  for (const [index, [x, value]] of coordinates.entries()) {
+    const bar = svg("rect", { x: x - barWidth / 2, y: Math.min(y(value), y(0)), width: barWidth,
+                              height: Math.max(1, Math.abs(y(value) - y(0))) },
+                    value >= 0 ? "chart__bar--up" : "chart__bar--down");
+    const title = svg("title");
+    title.textContent = `Message ${points[index].turn + 1}: ${signed(value)}`;
+    bar.append(title);
+    chart.append(bar);
+  }
+  chart.append(svg("polyline", { points: coordinates.map(([x, v]) => `${x},${y(v)}`).join(" ") },
+                   "chart__line"));
+  for (const [x, value] of coordinates) chart.append(svg("circle", { cx: x, cy: y(value), r: 2.5 }, "chart__point"));
+}
+
+function renderTimeline(timeline) {
+  const list = $("timeline");
+  if (!timeline.length) {
+    list.replaceChildren(el("li", "empty", "No turns were assessed."));
+    return;
+  }
+  list.replaceChildren(...timeline.map((turn) => {
+    const item = el("li", turn.handoff ? "is-handoff" : "");
+    const head = el("div", "timeline__head");
+    head.append(el("strong", "", `Message ${turn.turn + 1}`),
+                el("span", scoreClass(turn.score), `score ${formatScore(turn.score)}`));
+    if (turn.handoff) head.append(el("span", "priority", "handed off"));
+    item.append(head, el("p", "timeline__text", `“${turn.text || ""}”`));
+    const signals = Object.entries(turn.signals || {}).sort((a, b) => b[1] - a[1]);
+    if (signals.length) {
+      const chips = el("ul", "signals");
+      chips.append(...signals.map(([name, value]) => el("li", "", `${humanize(name)} ${signed(num(value) || 0)}`)));
+      item.append(chips);
+    }
+    if ((turn.reasons || []).length) {
+      const reasons = el("ul", "reasons");
+      reasons.append(...turn.reasons.map((reason) => el("li", "", reason)));
+      item.append(reasons);
+    }
+    return item;
+  }));
+}
+
+function renderSlots(slots) {
+  const body = $("slots").tBodies[0];
+  const entries = Object.entries(slots).filter(([, value]) => value !== null && value !== "");
+  if (!entries.length) {
+    const row = el("tr");
+    row.append(el("td", "empty", "Nothing collected."));
+    body.replaceChildren(row);
+    return;
+  }
+  body.replaceChildren(...entries.map(([name, value]) => {
+    const row = el("tr");
+    row.append(el("th", "", humanize(name)), el("td", "", describeValue(value)));
+    return row;
+  }));
+}
+
+// ---------------------------------------------------------------------------------------
+// Wiring
+
+function wire() {
+  $("login-form").addEventListener("submit", signIn);
+  $("error-close").addEventListener("click", hideError);
+  $("sign-out").addEventListener("click", () => act($("sign-out"), signOut));
+  $("presence").addEventListener("click", () => act($("presence"),
+    () => changePresence(state.me.presence === "online" ? "away" : "online")));
+  $("take-next").addEventListener("click", () => claimConversation(null, $("take-next")));
+  $("claim-conversation").addEventListener("click",
+    () => claimConversation(state.open.id, $("claim-conversation")));
+  $("transfer").addEventListener("click", () => act($("transfer"), showTransfer));
+  $("transfer-cancel").addEventListener("click", hideTransfer);
+  $("transfer-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    act(event.submitter, transfer);
+  });
+  $("resolve").addEventListener("click", () => act($("resolve"), () => release("resolve")));
+  $("hand-back").addEventListener("click", () => act($("hand-back"), () => release("hand-back")));
+  $("close-conversation").addEventListener("click", closeConversation);
+  $("reply-form").addEventListener("submit", sendReply);
+  $("reply-text").addEventListener("input", updateCount);
+  $("reply-text").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      $("reply-form").requestSubmit();
+    }
+  });
+}
+
+async function boot() {
+  wire();
+  try {
+    const reply = await api("GET", "/api/me");
+    startSession(reply.agent, (reply.conversations || []).length);
+  } catch (error) {
+    showLogin(error.status === 401 ? "" : error.message);
+  }
+}
+
+boot();

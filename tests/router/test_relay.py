@@ -1,0 +1,209 @@
+"""The relay's parts against a real Redis: the outbox delivered in order and once (to a
+stand-in for Rasa's HTTP API that records what it gets), the feed written from Rasa's events,
+and the housekeeping that tells customers their place and returns lost agents' customers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any, AsyncIterator, Dict, List
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from redis import asyncio as aioredis
+
+from bot.relay_broker import RelayEventBroker
+from router import keys
+from router.agents.directory import AgentDirectory
+from router.handoff.queue import HandoffQueue
+from router.relay import housekeeping
+from router.relay.feed import ConversationFeed, feed_line
+from router.relay.outbox import (
+    DeliveryWorker,
+    Outbox,
+    already_welcomed_back,
+    line_command,
+    resume_command,
+)
+from router.relay.rasa_api import RasaClient
+
+
+class FakeRasa:
+    """Records the API calls; `failures` makes the next calls answer 503."""
+
+    def __init__(self) -> None:
+        self.calls: List[Dict[str, Any]] = []
+        self.tracker_events: List[Dict[str, Any]] = []
+        self.failures = 0
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if self.failures:
+            self.failures -= 1
+            return web.json_response({"error": "busy"}, status=503)
+        body = await request.json() if request.can_read_body else None
+        self.calls.append({"method": request.method, "path": request.path,
+                           "query": dict(request.query), "body": body})
+        if request.path.endswith("/tracker") and request.method == "GET":
+            return web.json_response({"events": self.tracker_events})
+        return web.json_response({})
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        return app
+
+
+@pytest.fixture
+async def rasa() -> AsyncIterator[tuple]:
+    fake = FakeRasa()
+    server = TestServer(fake.app())
+    await server.start_server()
+    async with aiohttp.ClientSession() as session:
+        yield fake, RasaClient(session, str(server.make_url("")), "secret")
+    await server.close()
+
+
+def posted_texts(fake: FakeRasa) -> List[str]:
+    return [call["body"][0]["text"] for call in fake.calls
+            if call["path"].endswith("/tracker/events") and call["body"][0].get("event") == "bot"]
+
+
+async def test_lines_are_pushed_to_the_customers_channel_in_order(
+    redis: aioredis.Redis, rasa: tuple,
+) -> None:
+    fake, client = rasa
+    outbox = Outbox(redis)
+    for text in ("one", "two", "three"):
+        await outbox.put("c1", line_command(text, {"agent_name": "Ana"}))
+    worker = DeliveryWorker(redis, client, "web-1", retry_seconds=0.01, block_ms=10)
+    await worker.ensure_group()
+    fake.failures = 2  # Rasa is briefly away: "one" waits, nothing overtakes it
+    while len(posted_texts(fake)) < 3:
+        await worker.run_once()
+    assert posted_texts(fake) == ["one", "two", "three"]
+    call = fake.calls[0]
+    assert call["path"] == "/conversations/c1/tracker/events"
+    assert call["query"] == {"execute_side_effects": "true", "output_channel": "latest",
+                             "token": "secret"}
+    assert call["body"][0]["metadata"] == {"agent_name": "Ana"}
+    assert (await redis.xpending(keys.RELAY_OUTBOX, keys.RELAY_GROUP))["pending"] == 0
+
+
+async def test_a_line_delivered_before_a_crash_is_not_sent_again(
+    redis: aioredis.Redis, rasa: tuple,
+) -> None:
+    fake, client = rasa
+    worker = DeliveryWorker(redis, client, "web-1", retry_seconds=0.01, block_ms=10)
+    await worker.ensure_group()
+    outbox = Outbox(redis)
+    await outbox.put("c1", line_command("sent already", {"relay_id": "r1"}))
+    await outbox.put("c1", line_command("not yet", {"relay_id": "r2"}))
+    # The previous run read both, delivered the first, and died before acknowledging.
+    await redis.xreadgroup(keys.RELAY_GROUP, "web-1", {keys.RELAY_OUTBOX: ">"})
+    fake.tracker_events = [{"event": "bot", "text": "sent already",
+                            "metadata": {"relay_id": "r1"}}]
+    await worker.run_once()
+    assert posted_texts(fake) == ["not yet"]
+    assert (await redis.xpending(keys.RELAY_OUTBOX, keys.RELAY_GROUP))["pending"] == 0
+
+
+async def test_a_refused_command_is_dropped_not_retried_forever(
+    redis: aioredis.Redis, rasa: tuple,
+) -> None:
+    fake, client = rasa
+    worker = DeliveryWorker(redis, client, "web-1", retry_seconds=0.01, block_ms=10)
+    await worker.ensure_group()
+    await redis.xadd(keys.RELAY_OUTBOX, {"conversation_id": "c1", "kind": "teleport"})
+    await Outbox(redis).put("c1", line_command("after it", {}))
+    await worker.run_once()
+    assert posted_texts(fake) == ["after it"]
+
+
+async def test_resume_un_pauses_greets_and_listens(redis: aioredis.Redis, rasa: tuple) -> None:
+    fake, client = rasa
+    worker = DeliveryWorker(redis, client, "web-1", block_ms=10)
+    await worker.ensure_group()
+    await Outbox(redis).put("c1", resume_command("handed_back", "Ana"))
+    await worker.run_once()
+    resume, execute, listen = fake.calls
+    assert [e["event"] for e in resume["body"]][0] == "resume"
+    assert {"event": "slot", "name": "handoff_agent", "value": "Ana"} in resume["body"]
+    assert execute["path"] == "/conversations/c1/execute"
+    assert execute["body"] == {"name": "action_welcome_back"}
+    assert listen["body"] == [{"event": "action", "name": "action_listen"}]
+
+
+def test_a_resume_is_done_once_the_bot_greeted_after_the_last_pause() -> None:
+    paused = [{"event": "pause"}]
+    greeted = paused + [{"event": "resume"},
+                        {"event": "action", "name": "action_welcome_back"}]
+    assert already_welcomed_back(greeted)
+    assert not already_welcomed_back(paused)
+    assert not already_welcomed_back(greeted + [{"event": "pause"}])
+
+
+def test_feed_lines_say_who_spoke() -> None:
+    user = feed_line({"event": "user", "text": "hi", "timestamp": 3.0, "parse_data": {
+        "intent": {"name": "greet", "confidence": 0.9}, "sentiment": {"score": 0.4}}})
+    assert user == {"from": "customer", "text": "hi", "timestamp": 3.0, "intent": "greet",
+                    "confidence": 0.9, "sentiment": 0.4}
+    agent = feed_line({"event": "bot", "text": "Sam here", "timestamp": 4.0,
+                       "metadata": {"agent_name": "Sam", "agent_id": "sam", "relay_id": "r"}})
+    assert agent is not None and agent["from"] == "agent" and agent["agent_name"] == "Sam"
+    assert feed_line({"event": "bot", "text": "Pine here"})["from"] == "bot"  # type: ignore
+    assert feed_line({"event": "slot", "name": "x"}) is None
+
+
+async def test_rasas_events_reach_the_feed_only_while_a_person_has_it(
+    redis: aioredis.Redis, redis_server: Any,
+) -> None:
+    broker = RelayEventBroker(redis_server.url)
+    await redis.set(keys.conversation_owner("human"), "agent:ana")
+    for sender in ("human", "bot-only"):
+        broker.publish({"sender_id": sender, "event": "user", "text": f"to {sender}",
+                        "timestamp": time.time(), "parse_data": {}})
+    broker.publish({"sender_id": "human", "event": "action", "name": "action_listen"})
+    for _ in range(100):
+        if await redis.xlen(keys.conversation_feed("human")):
+            break
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.1)
+    lines = await ConversationFeed(redis).since("human")
+    assert [line["text"] for _, line in lines] == ["to human"]
+    assert not await redis.exists(keys.conversation_feed("bot-only"))
+    await broker.close()
+
+
+async def test_customers_are_told_their_new_place_once(redis: aioredis.Redis) -> None:
+    queue, outbox = HandoffQueue(redis), Outbox(redis)
+    now = time.time()
+    for index, conversation_id in enumerate(["a", "b", "c"]):
+        await queue.enqueue({"conversation_id": conversation_id, "created_at": now + index})
+    await AgentDirectory(redis).create("ana", "Ana", "a long password")
+    await AgentDirectory(redis).heartbeat("ana", now, "online")
+    await queue.claim("ana", now)
+    assert await housekeeping.tell_positions(queue, outbox, now) == 2
+    assert await housekeeping.tell_positions(queue, outbox, now) == 0
+    notices = {f["conversation_id"]: f for _, f in await redis.xrange(keys.RELAY_OUTBOX)}
+    assert notices["b"]["text"].startswith("You're next in line")
+    assert json.loads(notices["c"]["metadata"])["queue"]["position"] == 2
+
+
+async def test_a_lost_agents_customers_hear_they_are_first_in_line(
+    redis: aioredis.Redis,
+) -> None:
+    queue, outbox = HandoffQueue(redis), Outbox(redis)
+    now = time.time()
+    await queue.enqueue({"conversation_id": "a", "created_at": now})
+    await AgentDirectory(redis).create("ana", "Ana", "a long password")
+    await AgentDirectory(redis).heartbeat("ana", now - 120, "online")
+    await AgentDirectory(redis).heartbeat("ana", now - 120)
+    await redis.zadd(keys.AGENTS_ONLINE, {"ana": now})  # online a moment ago, to claim
+    await queue.claim("ana", now)
+    assert await housekeeping.return_lost_agents(queue, outbox, now) == 1
+    [(_, notice)] = await redis.xrange(keys.RELAY_OUTBOX)
+    assert "lost their connection" in notice["text"]
+    assert await queue.owner("a") == "queue"
