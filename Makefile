@@ -17,13 +17,14 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 RASA := $(PY) -W ignore -m rasa
 
-.PHONY: help install model run chromium test test-unit test-e2e validate test-stories lint bench bench-model bench-cv bench-nlu eval-uss eval-scripted settings lock clean
+.PHONY: help install model run chromium test test-unit test-e2e validate test-stories lint bench bench-relay bench-model bench-cv bench-nlu eval-uss eval-scripted settings lock clean
 
 help:
 	@echo "make run        start the bot, the action server, Redis and the chat page"
 	@echo "make test       validate the data, run the test stories and the whole pytest suite"
 	@echo "make lint       ruff and mypy"
-	@echo "make bench      turn latency of the bot over REST (ours vs DIET)"
+	@echo "make bench      turn latency of the bot over REST (ours vs DIET), queue and relay"
+	@echo "make bench-relay  queue ops/s and customer <-> agent delivery latency"
 	@echo "make bench-cv   NLU cross-validation on our data: ours vs DIET"
 	@echo "make bench-nlu  BANKING77 accuracy of our NLU pipeline (DATA=$(DATA))"
 	@echo "make eval-uss   the frustration scorer on USS dialogues vs VADER (DATA=$(DATA))"
@@ -85,6 +86,13 @@ bench: bench-model
 	$(PY) -m bench.scoring
 	$(PY) -m bench.router_overhead
 	$(PY) -m bench.turn_latency
+	$(PY) -m bench.queue_ops
+	$(PY) -m bench.relay_latency
+
+# The human side alone: queue operations per second, and customer <-> agent delivery latency.
+bench-relay: model
+	$(PY) -m bench.queue_ops
+	$(PY) -m bench.relay_latency
 
 bench-cv: install
 	$(PY) -m bench.nlu_crossval

@@ -48,7 +48,9 @@ def test_a_person_takes_over_and_hands_back(
         customer.say("where is order 482913")
         reply = customer.say("this is useless, I want to talk to a human")
         queued = next(p for p in customer.payloads if "bring in a person" in (p.get("text") or ""))
-        assert queued["metadata"]["queue"]["position"] == 1, reply
+        place = queued["metadata"]["queue"]  # the web chat's status line
+        assert f"number {place['position']} in line, about {place['minutes']} min" in \
+            queued["text"], reply
         conversation_id = customer.id
         assert store.get(keys.conversation_owner(conversation_id)) == "queue"
 
