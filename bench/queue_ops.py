@@ -10,7 +10,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import List
+from typing import Awaitable, Callable, List
 
 from redis import asyncio as aioredis
 
@@ -31,7 +31,7 @@ def packet(index: int, now: float) -> dict:
             "transcript": [{"from": "customer", "text": "where is my order"}] * 6}
 
 
-async def in_parallel(jobs: List, clients: int) -> List[float]:
+async def in_parallel(jobs: List[Callable[[], Awaitable[object]]], clients: int) -> List[float]:
     """Runs the jobs with `clients` concurrent workers; returns each job's latency in ms."""
     latencies: List[float] = []
     pending = list(jobs)
@@ -65,7 +65,7 @@ async def measure(url: str) -> None:
                                capacity=20)
         await directory.heartbeat(f"agent{number}", now, "online")
 
-    def enqueue(index: int):  # type: ignore[no-untyped-def]
+    def enqueue(index: int) -> Callable[[], Awaitable[int]]:
         return lambda: queue.enqueue(packet(index, now))
 
     started = time.perf_counter()
@@ -74,7 +74,7 @@ async def measure(url: str) -> None:
 
     claimed: List[str] = []
 
-    def claim(number: int):  # type: ignore[no-untyped-def]
+    def claim(number: int) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             try:
                 claimed.append(await queue.claim(f"agent{number % AGENTS}", now))
