@@ -89,3 +89,18 @@ async def test_unknown_conversations_have_no_packet(redis: aioredis.Redis) -> No
     queue = HandoffQueue(redis)
     assert await queue.packet("nobody") is None
     assert await queue.owner("nobody") is None
+
+
+def test_routing_by_what_the_customer_wanted_then_by_the_strongest_signal() -> None:
+    from router.handoff.routing import Routes, team_for
+
+    table = Routes(by_intent={"refund_status": "billing"}, by_signal={"insult": "senior"})
+    refund = {"summary": {"customer_wants": "refund_status"},
+              "assessment": {"contributions": {"insult": 0.45}}}
+    rude = {"summary": {"customer_wants": "order_status"},
+            "assessment": {"contributions": {"insult": 0.45, "sentiment": 0.2}}}
+    calm = {"summary": {"customer_wants": None}, "assessment": {"contributions": {}}}
+    assert team_for(refund, table) == "billing"
+    assert team_for(rude, table) == "senior"
+    assert team_for(calm, table) is None
+    assert team_for(calm) is None  # the shipped file loads
