@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Dict, List
 
+import requests
 import socketio
 
 from actions.seed import seed
@@ -68,8 +69,11 @@ class Feed(threading.Thread):
         self.arrivals: queue.Queue[tuple] = queue.Queue()
 
     def run(self) -> None:
-        for event in self.agent.feed(self.conversation_id, self.after):
-            self.arrivals.put((event["line"]["text"], time.perf_counter()))
+        try:
+            for event in self.agent.feed(self.conversation_id, self.after):
+                self.arrivals.put((event["line"]["text"], time.perf_counter()))
+        except requests.RequestException:
+            pass  # the service stopped at the end of the run
 
     def wait_for(self, text: str, timeout: float = 20) -> float:
         deadline = time.monotonic() + timeout

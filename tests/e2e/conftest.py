@@ -112,8 +112,8 @@ class SocketCustomer:
     # the reply is complete.
     QUIET_SECONDS = 0.6
 
-    def __init__(self, bot: RunningBot) -> None:
-        self.id = uuid.uuid4().hex
+    def __init__(self, bot: RunningBot, session_id: Optional[str] = None) -> None:
+        self.id = session_id or uuid.uuid4().hex
         self.received: List[str] = []
         self.payloads: List[Dict[str, Any]] = []
         self.confirmed: Optional[str] = None

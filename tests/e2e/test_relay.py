@@ -191,6 +191,28 @@ def test_a_web_service_restart_loses_and_duplicates_nothing(
             web.start().wait_until_healthy(SMALL_START_TIMEOUT)
 
 
+def test_a_rasa_restart_keeps_the_bot_quiet_and_the_relay_working(
+    fresh_shop: RunningBot, sam: AgentClient,
+) -> None:
+    customer = SocketCustomer(fresh_shop)
+    customer.say("put me through to a person")
+    sam.claim(customer.id)
+    customer.wait_for_line("has joined")
+    customer.close()
+    fresh_shop.restart_rasa()
+    start = time.time()
+    back = SocketCustomer(fresh_shop, session_id=customer.id)  # the page reconnects
+    try:
+        back.client.emit("user_uttered", {"message": "what is your return policy",
+                                          "session_id": back.id})
+        sam.wait_for_line(back.id, "what is your return policy")
+        sam.say(back.id, "Returns are free within 30 days; I'll set one up for you.")
+        back.wait_for_line("Returns are free")
+        assert bot_lines_after(fresh_shop, back.id, start) == []
+    finally:
+        back.close()
+
+
 def _drain(agent: AgentClient, conversation_id: str, after: str) -> list:
     """Everything in the live feed after `after`, as the console's reconnect would get it."""
     latest = agent.view(conversation_id)["feed_last_id"]
