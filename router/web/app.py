@@ -9,6 +9,7 @@ import secrets
 from typing import AsyncIterator, Awaitable, Callable, List
 
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from router.agents.directory import AgentDirectory
 from router.relay import housekeeping
@@ -35,6 +36,11 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         message = error.text if error.text and not error.text.startswith(str(error.status)) \
             else f"{error.reason}: {request.method} {request.path}"
         return web.json_response({"error": message}, status=error.status)
+    except (RedisError, OSError) as error:
+        log.error("Redis unreachable during %s %s: %s", request.method, request.path, error)
+        return web.json_response({"error": "The service cannot reach Redis right now; "
+                                           "nothing was changed. Try again in a moment."},
+                                 status=503)
 
 
 @web.middleware

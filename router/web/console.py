@@ -29,9 +29,6 @@ MAX_MESSAGE_LENGTH = 2000
 QUEUE_REFRESH_SECONDS = 10.0
 FEED_WAIT_MS = 15_000
 
-CONFLICT_CODES = {"not_waiting", "nothing_waiting", "at_capacity", "not_online",
-                  "other_team", "not_handed_off", "same_agent", "target_not_online",
-                  "target_at_capacity", "already_with_agent"}
 
 
 def conflict(error: QueueError) -> web.HTTPException:

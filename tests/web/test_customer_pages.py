@@ -98,3 +98,15 @@ async def test_the_openapi_file_describes_every_route_and_only_those(client: Tes
         if path.startswith("/api/") and spec["paths"][path][method.lower()].get(
                 "security") != []:
             assert "401" in responses, (method, path)  # every agent endpoint says so
+
+
+async def test_an_api_call_with_redis_away_answers_json_503() -> None:
+    client = await client_for(WebSettings(redis_url=f"redis://127.0.0.1:{free_port()}/0",
+                                          background_tasks=False))
+    try:
+        reply = await client.post("/api/auth/login",
+                                  json={"agent_id": "ana", "password": "a long password"})
+        assert reply.status == 503
+        assert "cannot reach Redis" in (await reply.json())["error"]
+    finally:
+        await client.close()
