@@ -17,7 +17,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 RASA := $(PY) -W ignore -m rasa
 
-.PHONY: help install model run chromium test test-unit test-e2e validate test-stories lint bench bench-relay bench-model bench-cv bench-nlu eval-uss eval-scripted settings lock clean
+.PHONY: help install model run chromium test test-unit test-e2e validate test-stories lint agents bench bench-relay bench-model bench-cv bench-nlu eval-uss eval-scripted settings lock clean
 
 help:
 	@echo "make run        start the bot, the action server, Redis and the chat page"
@@ -101,6 +101,10 @@ bench-cv: install
 eval-scripted: install
 	$(PY) -m router.eval scripted
 	$(PY) -m router.train
+
+# Agent accounts from a shell: make agents ARGS="add sam 'Sam Lee' --teams billing"
+agents: install
+	$(PY) -m router.agents_cli $(ARGS)
 
 # Show or change the router's live settings: make settings ARGS="set handoff_threshold 0.7"
 settings: install
