@@ -55,7 +55,9 @@ async function api(method, path, body) {
   if (reply.ok) return data;
   const error = new ApiError(data.error || `${reply.status} ${reply.statusText}`, reply.status);
   // A session that ended (expired, or signed out in another tab) leads back to the sign-in.
-  if (reply.status === 401 && state.me && !path.startsWith("/api/auth/")) sessionLost(error.message);
+  if (reply.status === 401 && state.me && !path.startsWith("/api/auth/")) {
+    sessionLost("Your session has ended: please sign in again.");
+  }
   throw error;
 }
 
@@ -305,7 +307,9 @@ function onSnapshot(snapshot) {
   if (!state.me) return;
   state.snapshot = snapshot;
   state.snapshotAt = performance.now();
-  if (snapshot.me) state.me = { ...state.me, ...snapshot.me };
+  // The team list is read afresh for every snapshot, so it has our current presence.
+  const meNow = (snapshot.team || []).find((agent) => agent.id === state.me.id) || snapshot.me;
+  if (meNow) state.me = { ...state.me, ...meNow };
   renderMe();
   renderQueue(snapshot.waiting || []);
   renderMine(snapshot.mine || []);
@@ -344,11 +348,18 @@ function queueItem(entry) {
   });
   top.append(claim);
 
-  item.append(top, el("p", "item-meta", joinMeta([entry.reason, entry.channel,
-    entry.team && `team ${entry.team}`])));
+  item.append(top, reasonLine(entry.reason),
+             el("p", "item-meta", joinMeta([entry.channel, entry.team && `team ${entry.team}`])));
   item.append(...summaryLines(entry.summary));
   onActivate(item, () => act(null, () => openConversation(entry.conversation_id)));
   return item;
+}
+
+// Why the bot handed off can be long: two lines here, all of it on hover and in the summary.
+function reasonLine(reason) {
+  const line = el("p", "item-reason", reason || "");
+  if (reason) line.title = reason;
+  return line;
 }
 
 function joinMeta(parts) {
@@ -380,7 +391,7 @@ function renderMine(mine) {
     item.dataset.conversationId = entry.conversation_id;
     const wants = entry.summary && entry.summary.customer_wants;
     item.append(el("p", "item-wants", wants ? humanize(wants) : entry.conversation_id),
-                el("p", "item-meta", joinMeta([entry.reason, entry.channel])));
+                reasonLine(entry.reason), el("p", "item-meta", entry.channel || ""));
     onActivate(item, () => act(null, () => openConversation(entry.conversation_id)));
     return item;
   }));
@@ -503,9 +514,10 @@ function renderHead(view) {
   meta.append(el("span", scoreClass(score), `frustration ${formatScore(score)}`));
   const priority = num(view.customer_priority) || 0;
   if (priority > 0) meta.append(el("span", "priority", priority >= 2 ? "urgent" : "high priority"));
-  meta.append(el("span", "", joinMeta([view.reason, view.channel && `via ${view.channel}`,
+  meta.append(el("span", "", joinMeta([view.channel && `via ${view.channel}`,
     view.team && `team ${view.team}`])));
   meta.append(el("span", "hint", `id ${view.conversation_id}`));
+  $("conv-reason").replaceChildren(reasonLine(view.reason));
 }
 
 function renderSummary(view) {
@@ -519,7 +531,8 @@ function renderSummary(view) {
   };
   add("Customer wants", humanize(summary.customer_wants));
   add("First message", summary.first_message);
-  add("Bot tried", bulletList((summary.bot_tried || []).map(humanize)));
+  add("Bot tried", bulletList((summary.bot_tried || [])
+    .map((response) => humanize(String(response).replace(/^utter_/, "")))));
   add("Known facts", bulletList(Object.entries(summary.known_facts || {})
     .map(([name, value]) => `${humanize(name)}: ${describeValue(value)}`)));
   const why = view.assessment && view.assessment.handoff_reason;
@@ -585,10 +598,13 @@ function renderTranscript(lines) {
   list.scrollTop = list.scrollHeight;
 }
 
+// Lines go in story order; replies still "sending…" stay below them all, as they have not
+// reached the customer yet.
 function appendToTranscript(node) {
   const list = $("transcript");
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 60;
-  list.append(node);
+  const pending = node.classList.contains("line--pending");
+  list.insertBefore(node, pending ? null : list.querySelector(".line--pending"));
   // Keep following new lines, unless the agent scrolled up to read.
   if (atBottom) list.scrollTop = list.scrollHeight;
 }
@@ -731,6 +747,7 @@ function markDelivered(line) {
   }
   state.open.turns++;
   node.classList.remove("line--pending", "line--failed");
+  appendToTranscript(node);   // moves it to where the customer saw it
   if (line.id) node.dataset.feedId = line.id;
   node.querySelector(".line__time").textContent = formatTime(line.timestamp);
   node.querySelector(".line__status").textContent = "delivered";

@@ -39,6 +39,7 @@ def conflict(error: QueueError) -> web.HTTPException:
 
 async def snapshot(svc: Services, agent: Agent, now: float) -> Dict[str, Any]:
     """The queue as one agent sees it: who waits, their own conversations, the team."""
+    agent = await svc.directory.get(agent.id) or agent  # presence may have changed since
     mine: List[Dict[str, Any]] = []
     for conversation_id in await svc.directory.conversations(agent.id):
         packet = await svc.queue.packet(conversation_id) or {}

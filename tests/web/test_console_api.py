@@ -337,6 +337,20 @@ async def test_admins_manage_accounts_and_bad_details_are_explained(
         "/api/agents", headers=boss)).json())["agents"]) == ["boss", "cy"]
 
 
+async def test_the_live_queue_shows_the_agents_own_presence_as_it_changes(
+    api: TestClient, redis: aioredis.Redis,
+) -> None:
+    await make_agent(redis, "ana", online=False)
+    ana = await sign_in(api, "ana")
+    reply = await api.get("/api/queue/events", headers=ana)
+    first = await asyncio.wait_for(reply.content.readuntil(b"\n\n"), 5)
+    assert '"presence": "offline"' in first.decode().split('"me"')[1]
+    await api.post("/api/me/presence", json={"presence": "online"}, headers=ana)
+    second = await asyncio.wait_for(reply.content.readuntil(b"\n\n"), 15)
+    reply.close()
+    assert '"presence": "online"' in second.decode().split('"me"')[1]
+
+
 async def test_presence_heartbeat_and_canned_responses(api: TestClient,
                                                        redis: aioredis.Redis) -> None:
     await make_agent(redis, "ana", online=False)
