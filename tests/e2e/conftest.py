@@ -57,6 +57,16 @@ class RunningBot:
 
 
 @pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:
+    """The end-to-end stack's own Redis. Its web service works in the background (relaying,
+    telling waiting customers their place, returning lost agents' conversations) until the
+    session ends; the unit tests' Redis, which they empty and inspect, must not meet that."""
+    server = EmbeddedRedis(tmp_path_factory.mktemp("e2e-redis"), free_port()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def bot(redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory
         ) -> Iterator[RunningBot]:
     if not MODEL.exists():
