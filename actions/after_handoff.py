@@ -34,7 +34,11 @@ class ActionWelcomeBack(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         agent = tracker.get_slot("handoff_agent") or "Our team"
-        if tracker.get_slot("handoff_outcome") == "resolved":
+        outcome = tracker.get_slot("handoff_outcome")
+        if outcome == "expired":
+            dispatcher.utter_message(response="utter_welcome_back_expired",
+                                     handoff={"state": "with_bot"})
+        elif outcome == "resolved":
             dispatcher.utter_message(response="utter_welcome_back_resolved", agent=agent,
                                      buttons=rating_buttons(),
                                      handoff={"state": "with_bot", "agent_name": agent})

@@ -19,6 +19,7 @@ from router.handoff.scripts import Scripts
 QUEUE = "queue"
 RESOLVED = "resolved"
 HANDED_BACK = "handed_back"
+EXPIRED = "expired"  # waited longer than QueueSettings.max_wait: became a ticket
 
 
 class QueueError(Exception):

@@ -11,9 +11,9 @@ from redis import asyncio as aioredis
 from redis.exceptions import RedisError
 
 from router import keys
-from router.handoff.queue import HandoffQueue
+from router.handoff.queue import EXPIRED, HandoffQueue, QueueError
 from router.relay.notices import queue_notice, returned_notice
-from router.relay.outbox import Outbox, line_command
+from router.relay.outbox import Outbox, line_command, resume_command
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,23 @@ async def return_lost_agents(queue: HandoffQueue, outbox: Outbox, now: float) ->
     return returned
 
 
+async def expire_waiting(queue: HandoffQueue, now: float) -> int:
+    """Customers waiting longer than `max_wait` become tickets; the bot tells them so."""
+    expired = 0
+    for entry in await queue.waiting():
+        if now - entry.enqueued_at < queue.settings.max_wait:
+            continue  # the line is ordered by score, not age: look at everyone
+        try:
+            await queue.release(entry.conversation_id, now, EXPIRED,
+                                resume_command(EXPIRED, ""), by_agent=None)
+        except QueueError:
+            continue  # claimed a moment ago: the agent has it now
+        await queue.create_ticket(entry.packet or {"conversation_id": entry.conversation_id},
+                                  "(no message: waited too long for a person)")
+        expired += 1
+    return expired
+
+
 async def run(redis: aioredis.Redis, queue: HandoffQueue, outbox: Outbox,
               interval: float, stop: asyncio.Event) -> None:
     """Every `interval` seconds, and at once when the queue changes, until `stop` is set."""
@@ -52,6 +69,7 @@ async def run(redis: aioredis.Redis, queue: HandoffQueue, outbox: Outbox,
                 while not stop.is_set():
                     now = time.time()
                     await return_lost_agents(queue, outbox, now)
+                    await expire_waiting(queue, now)
                     await tell_positions(queue, outbox, now)
                     await changes.get_message(ignore_subscribe_messages=True, timeout=interval)
         except (RedisError, OSError) as error:

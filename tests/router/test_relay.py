@@ -207,3 +207,20 @@ async def test_a_lost_agents_customers_hear_they_are_first_in_line(
     [(_, notice)] = await redis.xrange(keys.RELAY_OUTBOX)
     assert "lost their connection" in notice["text"]
     assert await queue.owner("a") == "queue"
+
+
+async def test_customers_waiting_too_long_become_tickets_and_hear_so(
+    redis: aioredis.Redis,
+) -> None:
+    queue = HandoffQueue(redis)
+    now = time.time()
+    await queue.enqueue({"conversation_id": "ghost", "created_at": now - 3 * 3600,
+                         "assessment": {"score": 0.9}})
+    await queue.enqueue({"conversation_id": "recent", "created_at": now - 600})
+    assert await housekeeping.expire_waiting(queue, now) == 1
+    assert [w.conversation_id for w in await queue.waiting()] == ["recent"]
+    assert await queue.owner("ghost") is None
+    [(_, ticket)] = await redis.xrange(keys.TICKETS)
+    assert ticket["conversation_id"] == "ghost"
+    [(_, resume)] = await redis.xrange(keys.RELAY_OUTBOX)
+    assert (resume["kind"], resume["outcome"]) == ("resume", "expired")

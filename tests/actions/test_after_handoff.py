@@ -1,0 +1,83 @@
+"""After a person lets go: the bot's greeting for each outcome, the rating, and a new Rasa
+session that stays paused while a person has the conversation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import AsyncIterator
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+from redis import asyncio as aioredis
+
+from actions import handoff
+from actions.after_handoff import (
+    ActionRecordHandoffRating,
+    ActionSessionStart,
+    ActionWelcomeBack,
+)
+from actions.settings import shop_settings
+from router import keys
+from stack.redis_server import EmbeddedRedis
+from tests.factories import domain, tracker
+
+
+@pytest.fixture
+async def action_redis(redis_server: EmbeddedRedis, redis: aioredis.Redis,
+                       monkeypatch: pytest.MonkeyPatch, shop_db: Path
+                       ) -> AsyncIterator[aioredis.Redis]:
+    monkeypatch.setenv("REDIS_URL", redis_server.url)
+    shop_settings.cache_clear()
+    handoff.redis_client.cache_clear()
+    yield redis
+    await handoff.redis_client().close()
+    handoff.redis_client.cache_clear()
+    shop_settings.cache_clear()
+
+
+@pytest.mark.parametrize("outcome, response, has_buttons", [
+    ("handed_back", "utter_welcome_back_handed_back", False),
+    ("resolved", "utter_welcome_back_resolved", True),
+    ("expired", "utter_welcome_back_expired", False),
+])
+async def test_the_bot_greets_the_customer_again_for_each_outcome(
+    outcome: str, response: str, has_buttons: bool,
+) -> None:
+    dispatcher = CollectingDispatcher()
+    t = tracker("", slots={"handoff_outcome": outcome, "handoff_agent": "Sam"})
+    await ActionWelcomeBack().run(dispatcher, t, domain())
+    [message] = dispatcher.messages
+    assert message["response"] == response
+    assert message["handoff"]["state"] == "with_bot"  # the web chat hides its status line
+    assert bool(message["buttons"]) is has_buttons
+    assert response in domain()["responses"]
+
+
+async def test_a_rating_is_stored_with_the_agents_name(action_redis: aioredis.Redis) -> None:
+    dispatcher = CollectingDispatcher()
+    t = tracker('/rate_handoff{"handoff_rating": "3"}', intent="rate_handoff",
+                entities=[{"entity": "handoff_rating", "value": "3"}],
+                slots={"handoff_agent": "Sam"})
+    await ActionRecordHandoffRating().run(dispatcher, t, domain())
+    [(_, rating)] = await action_redis.xrange(keys.HANDOFF_RATINGS)
+    assert (rating["rating"], rating["agent"]) == ("3", "Sam")
+    # A made-up rating is thanked for but not stored.
+    t = tracker("x", intent="rate_handoff", entities=[{"entity": "handoff_rating",
+                                                        "value": "99"}])
+    await ActionRecordHandoffRating().run(dispatcher, t, domain())
+    assert await action_redis.xlen(keys.HANDOFF_RATINGS) == 1
+
+
+@pytest.mark.parametrize("owner, paused", [(None, False), ("queue", True), ("agent:sam", True)])
+async def test_a_new_session_is_paused_again_while_a_person_has_the_conversation(
+    action_redis: aioredis.Redis, owner: str, paused: bool,
+) -> None:
+    if owner:
+        await action_redis.set(keys.conversation_owner("test-customer"), owner)
+    t = tracker("hello", slots={"order_id": "482913"})
+    events = await ActionSessionStart().run(CollectingDispatcher(), t, domain())
+    kinds = [event["event"] for event in events]
+    assert kinds[0] == "session_started" and "action" in kinds
+    assert ("pause" in kinds) is paused
+    assert {"event": "slot", "name": "order_id", "value": "482913", "timestamp": None} in \
+        events  # the customer's facts are carried over
