@@ -10,6 +10,8 @@ const HEARTBEAT_MS = 15000;   // the server hands an agent's conversations back 
 const RECONNECT_MS = 3000;    // pause before reopening a live feed the server refused
 const RETRY_MAX_MS = 15000;   // longest pause between retries of a reply that could not be posted
 const MAX_REPLY = 2000;       // the API's limit on one message
+const ROLES = ["agent", "admin"];
+const MAX_CAPACITY = 20;      // the most conversations an agent can hold at once (server: 1-20)
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 const $ = (id) => document.getElementById(id);
@@ -217,6 +219,9 @@ function stopSession() {
   if (state.queueFeed) state.queueFeed.close();
   state.queueFeed = null;
   closeConversation();
+  closeTeamAdmin();
+  $("new-agent-form").reset();
+  $("manage-team").hidden = true;
   state.me = null;
   state.snapshot = null;
   state.outgoing.clear();
@@ -268,6 +273,9 @@ function renderMe() {
   const capacity = $("capacity");
   capacity.textContent = `${count} / ${me.capacity} conversations`;
   capacity.classList.toggle("capacity--full", count >= me.capacity);
+  // Team management is for admins; a role taken away meanwhile closes it.
+  $("manage-team").hidden = !isAdmin();
+  if (!isAdmin()) closeTeamAdmin();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -943,6 +951,237 @@ function renderSlots(slots) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Managing the team (admins only): create accounts; change role, capacity, teams, password.
+//
+// The server refuses all of this to other agents (403); the console does not even offer it.
+// It lives in a modal dialog, so its errors and confirmations are shown inside it.
+
+const isAdmin = () => !!state.me && state.me.role === "admin";
+const agentPath = (id) => `/api/agents/${encodeURIComponent(id)}`;
+
+// "billing, returns, ," -> ["billing", "returns"]
+function parseTeams(text) {
+  return [...new Set(String(text).split(",").map((team) => team.trim()).filter(Boolean))];
+}
+
+function setMessage(node, message) {
+  node.textContent = message || "";
+  node.hidden = !message;
+}
+
+function teamAdminMessages(error, notice) {
+  setMessage($("team-admin-error"), error);
+  setMessage($("team-admin-notice"), notice);
+}
+
+// Like act(), but the error is shown in the dialog (the banner is behind it).
+async function adminAct(button, action, errorNode = $("team-admin-error")) {
+  if (button) button.disabled = true;
+  teamAdminMessages("", "");
+  setMessage($("new-agent-error"), "");
+  try {
+    await action();
+  } catch (error) {
+    setMessage(errorNode, error.message);
+  } finally {
+    if (button && button.isConnected) button.disabled = false;
+  }
+}
+
+function openTeamAdmin() {
+  if (!isAdmin()) return;
+  const dialog = $("team-admin");
+  $("accounts").tBodies[0].replaceChildren();
+  if (!dialog.open) dialog.showModal();
+  adminAct(null, () => refreshAccounts());
+}
+
+function closeTeamAdmin() {
+  const dialog = $("team-admin");
+  if (dialog.open) dialog.close();
+}
+
+// Whatever was typed and not saved stays when the list is read again, except what was just
+// saved (saved: { id, fields }), which shows as the server has it now.
+async function refreshAccounts(saved = null) {
+  const edits = unsavedEdits(saved);
+  await loadAgents();
+  if (!$("team-admin").open || !isAdmin()) return;
+  renderAccounts(edits);
+}
+
+function unsavedEdits(saved) {
+  const edits = new Map();
+  for (const row of $("accounts").tBodies[0].rows) {
+    const fields = {};
+    for (const control of row.querySelectorAll("[data-field]")) {
+      const name = control.dataset.field;
+      if (saved && saved.id === row.dataset.agentId && saved.fields.includes(name)) continue;
+      if (control.value !== control.dataset.original) fields[name] = control.value;
+    }
+    if (Object.keys(fields).length) edits.set(row.dataset.agentId, fields);
+  }
+  return edits;
+}
+
+function renderAccounts(edits = new Map()) {
+  $("accounts").tBodies[0].replaceChildren(...state.agents.map((agent) => {
+    const row = accountRow(agent);
+    for (const [name, value] of Object.entries(edits.get(agent.id) || {})) {
+      const control = row.querySelector(`[data-field="${name}"]`);
+      if (control && !control.disabled) control.value = value;
+    }
+    markChanged(row, agent);
+    return row;
+  }));
+  const teams = [...new Set(state.agents.flatMap((agent) => agent.teams || []))].sort();
+  $("known-teams").textContent = teams.length ? `Teams in use: ${teams.join(", ")}.` : "";
+}
+
+function field(control, name, original, label) {
+  control.dataset.field = name;
+  control.dataset.original = original;
+  control.value = original;
+  control.setAttribute("aria-label", label);
+  return control;
+}
+
+function accountRow(agent) {
+  const row = el("tr", "agent-row");
+  row.dataset.agentId = agent.id;
+  const you = agent.id === state.me.id;
+
+  const who = el("td", "agent-row__who");
+  const name = el("div", "agent-row__name");
+  const dot = el("span", `dot dot--${agent.presence}`);
+  dot.title = agent.presence;
+  name.append(dot, el("span", "", you ? `${agent.name} (you)` : agent.name));
+  who.append(name, el("div", "hint", `${agent.id} · ${agent.presence}`));
+
+  const role = el("select", "agent-role");
+  for (const value of ROLES) {
+    const option = el("option", "", value);
+    option.value = value;
+    role.append(option);
+  }
+  field(role, "role", agent.role, `Role of ${agent.name}`);
+  if (you) {
+    // Demoting yourself would lock you out of this page, and could leave no admin at all.
+    role.disabled = true;
+    role.title = "You can't change your own role: another admin can.";
+  }
+
+  const capacity = field(el("input", "agent-capacity"), "capacity", String(agent.capacity),
+                         `Capacity of ${agent.name}`);
+  Object.assign(capacity, { type: "number", min: 1, max: MAX_CAPACITY, step: 1 });
+  capacity.value = String(agent.capacity);   // setting the type may have cleared it
+
+  const teams = field(el("input", "agent-teams"), "teams", (agent.teams || []).join(", "),
+                      `Teams of ${agent.name}, comma-separated`);
+  teams.maxLength = 400;
+  teams.placeholder = "any team";
+
+  const save = el("button", "button button--primary button--small agent-save", "Save");
+  save.type = "button";
+  save.addEventListener("click", () => adminAct(save, () => saveAccount(row, agent)));
+  for (const control of [role, capacity, teams]) {
+    control.addEventListener("input", () => markChanged(row, agent));
+    control.addEventListener("change", () => markChanged(row, agent));
+    control.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !save.disabled) {
+        event.preventDefault();
+        save.click();
+      }
+    });
+  }
+
+  // A small form of its own, so Enter in the field sets the password.
+  const passwordForm = el("form", "agent-password-form");
+  passwordForm.autocomplete = "off";
+  const password = field(el("input", "agent-password"), "password", "",
+                         `New password for ${agent.name}`);
+  Object.assign(password, { type: "password", maxLength: 200, autocomplete: "new-password",
+                            placeholder: "at least 10 characters" });
+  const setPassword = el("button", "button button--small agent-set-password", "Set password");
+  setPassword.type = "submit";
+  passwordForm.append(password, setPassword);
+  passwordForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    adminAct(setPassword, () => changePassword(agent, password));
+  });
+
+  const cells = [who, role, capacity, teams, save, passwordForm].map((content, index) => {
+    if (index === 0) return content;
+    const cell = el("td");
+    cell.append(content);
+    return cell;
+  });
+  row.append(...cells);
+  return row;
+}
+
+// Only the fields that differ from the account as listed.
+function rowChanges(row, agent) {
+  const changes = {};
+  const role = row.querySelector(".agent-role").value;
+  if (role !== agent.role) changes.role = role;
+  const capacityText = row.querySelector(".agent-capacity").value.trim();
+  const capacity = capacityText === "" ? NaN : Number(capacityText);
+  if (capacity !== agent.capacity) changes.capacity = capacity;
+  const teams = parseTeams(row.querySelector(".agent-teams").value);
+  if (teams.join("\n") !== (agent.teams || []).join("\n")) changes.teams = teams;
+  return changes;
+}
+
+function markChanged(row, agent) {
+  const changed = Object.keys(rowChanges(row, agent)).length > 0;
+  row.classList.toggle("is-changed", changed);
+  row.querySelector(".agent-save").disabled = !changed;
+}
+
+async function saveAccount(row, agent) {
+  const changes = rowChanges(row, agent);
+  const fields = Object.keys(changes);
+  if (!fields.length) return;
+  if ("capacity" in changes && !Number.isInteger(changes.capacity)) {
+    throw new ApiError(`Capacity is a whole number of conversations, 1-${MAX_CAPACITY}.`);
+  }
+  const reply = await api("PATCH", agentPath(agent.id), changes);
+  accountChanged(reply.agent);
+  setMessage($("team-admin-notice"), `Saved ${reply.agent.name}'s ${fields.join(", ")}.`);
+  await refreshAccounts({ id: agent.id, fields });
+}
+
+async function changePassword(agent, input) {
+  if (!input.value) throw new ApiError(`Type the new password for ${agent.name} first.`);
+  const reply = await api("PATCH", agentPath(agent.id), { password: input.value });
+  input.value = "";
+  setMessage($("team-admin-notice"), `${reply.agent.name} has a new password.`);
+  await refreshAccounts({ id: agent.id, fields: ["password"] });
+}
+
+async function createAccount() {
+  const reply = await api("POST", "/api/agents", {
+    id: $("new-agent-id").value.trim(),
+    name: $("new-agent-name").value.trim(),
+    password: $("new-agent-password").value,
+    role: $("new-agent-role").value,
+    capacity: Number($("new-agent-capacity").value),
+    teams: parseTeams($("new-agent-teams").value),
+  });
+  $("new-agent-form").reset();
+  setMessage($("team-admin-notice"), `Created ${reply.agent.name} (${reply.agent.id}).`);
+  await refreshAccounts();
+}
+
+// Our own account changed (capacity, teams): the header shows it at once.
+function accountChanged(agent) {
+  if (!agent || !state.me || agent.id !== state.me.id) return;
+  state.me = { ...state.me, ...agent };
+  renderMe();
+}
+
+// ---------------------------------------------------------------------------------------
 // Wiring
 
 function wire() {
@@ -964,6 +1203,14 @@ function wire() {
   $("hand-back").addEventListener("click", () => act($("hand-back"), () => release("hand-back")));
   $("close-conversation").addEventListener("click", closeConversation);
   $("reply-form").addEventListener("submit", sendReply);
+  $("manage-team").addEventListener("click", openTeamAdmin);
+  $("team-admin-close").addEventListener("click", closeTeamAdmin);
+  $("team-admin").addEventListener("close", () => { $("new-agent-password").value = ""; });
+  $("new-agent-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    adminAct($("new-agent-form").querySelector("button[type=submit]"), createAccount,
+             $("new-agent-error"));
+  });
   $("reply-text").addEventListener("input", updateCount);
   $("reply-text").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List
@@ -51,6 +52,24 @@ async def snapshot(svc: Services, agent: Agent, now: float) -> Dict[str, Any]:
         team.append({**member.public(), "conversations": load})
     return {"waiting": [w.as_dict(now) for w in await svc.queue.waiting()], "mine": mine,
             "team": team, "me": agent.public()}
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a conversation endpoint works on: the service, the signed-in agent, and the
+    handed-off conversation named in the path (404 when there is none)."""
+
+    svc: Services
+    agent: Agent
+    conversation_id: str
+    packet: Dict[str, Any]
+
+
+async def target(request: web.Request) -> Target:
+    svc = services(request)
+    conversation_id = request.match_info["conversation_id"]
+    packet = await existing(svc, conversation_id)
+    return Target(svc, current(request), conversation_id, packet)
 
 
 async def existing(svc: Services, conversation_id: str) -> Dict[str, Any]:
@@ -107,28 +126,25 @@ async def claim(request: web.Request) -> web.Response:
 
 @agent_required
 async def conversation(request: web.Request) -> web.Response:
-    svc = services(request)
-    conversation_id = request.match_info["conversation_id"]
-    packet = await existing(svc, conversation_id)
-    view = conversation_view(conversation_id, packet, await svc.queue.owner(conversation_id),
-                             await svc.queue.state(conversation_id),
-                             await svc.feed.since(conversation_id, "0", count=2000))
+    t = await target(request)
+    queue = t.svc.queue
+    view = conversation_view(t.conversation_id, t.packet, await queue.owner(t.conversation_id),
+                             await queue.state(t.conversation_id),
+                             await t.svc.feed.since(t.conversation_id, "0", count=2000))
     return web.json_response(view)
 
 
 @agent_required
 async def conversation_events(request: web.Request) -> web.StreamResponse:
     """New lines of the conversation after `Last-Event-ID` (or `?after=`), as they come."""
-    svc = services(request)
-    conversation_id = request.match_info["conversation_id"]
-    await existing(svc, conversation_id)
+    t = await target(request)
     last_id = request.headers.get("Last-Event-ID") or request.query.get("after") or "0"
     if not _is_stream_id(last_id):
         raise web.HTTPBadRequest(text="'after' must be a feed id like 1700000000000-0.")
     response = await sse.open_stream(request)
     try:
         while True:
-            entries = await svc.feed.since(conversation_id, last_id, block_ms=FEED_WAIT_MS)
+            entries = await t.svc.feed.since(t.conversation_id, last_id, block_ms=FEED_WAIT_MS)
             if not entries:
                 await response.write(sse.KEEPALIVE)
             for entry_id, line in entries:
@@ -146,18 +162,15 @@ def _is_stream_id(value: str) -> bool:
 
 @agent_required
 async def send_message(request: web.Request) -> web.Response:
-    svc = services(request)
-    agent = current(request)
-    conversation_id = request.match_info["conversation_id"]
-    await existing(svc, conversation_id)
+    t = await target(request)
     body = await json_body(request)
     text = text_field(body, "text", max_length=MAX_MESSAGE_LENGTH) or ""
     request_id = text_field(body, "request_id", required=False, max_length=64)
     relay_id = request_id or uuid.uuid4().hex
-    metadata = {"agent_name": agent.name, "agent_id": agent.id, "relay_id": relay_id}
+    metadata = {"agent_name": t.agent.name, "agent_id": t.agent.id, "relay_id": relay_id}
     try:
-        entry = await svc.outbox.put(conversation_id, line_command(text, metadata),
-                                     from_agent=agent.id, request_id=request_id)
+        entry = await t.svc.outbox.put(t.conversation_id, line_command(text, metadata),
+                                       from_agent=t.agent.id, request_id=request_id)
     except QueueError as error:
         raise conflict(error) from error
     if entry is None:
@@ -167,10 +180,7 @@ async def send_message(request: web.Request) -> web.Response:
 
 @agent_required
 async def transfer(request: web.Request) -> web.Response:
-    svc = services(request)
-    agent = current(request)
-    conversation_id = request.match_info["conversation_id"]
-    await existing(svc, conversation_id)
+    t = await target(request)
     body = await json_body(request)
     to_agent = text_field(body, "to_agent", required=False, max_length=32)
     to_team = text_field(body, "to_team", required=False, max_length=40)
@@ -179,37 +189,35 @@ async def transfer(request: web.Request) -> web.Response:
                                       "'to_team' (a team name).")
     notice = None
     if to_agent:
-        target = await svc.directory.get(to_agent)
-        if target is None:
+        colleague = await t.svc.directory.get(to_agent)
+        if colleague is None:
             raise web.HTTPNotFound(text=f"No agent has the id '{to_agent}'.")
-        joined = joined_notice(target.name)
+        joined = joined_notice(colleague.name)
         notice = line_command(joined["text"], joined["metadata"])
     try:
-        owner = await svc.queue.transfer(
-            conversation_id, time.time(), by_agent=None if agent.is_admin else agent.id,
+        owner = await t.svc.queue.transfer(
+            t.conversation_id, time.time(), by_agent=None if t.agent.is_admin else t.agent.id,
             to_agent=to_agent, to_team=to_team, tell_customer=notice)
     except QueueError as error:
         raise conflict(error) from error
-    return web.json_response({"conversation_id": conversation_id, "owner": owner})
+    return web.json_response({"conversation_id": t.conversation_id, "owner": owner})
 
 
 async def _release(request: web.Request, outcome: str) -> web.Response:
-    svc = services(request)
-    agent = current(request)
-    conversation_id = request.match_info["conversation_id"]
-    await existing(svc, conversation_id)
+    t = await target(request)
     await json_body(request)
-    owner = await svc.queue.owner(conversation_id) or ""
-    helper = await svc.directory.get(owner[len("agent:"):]) if owner.startswith("agent:") \
-        else None
+    # The customer hears the name of whoever helped them, even if an admin lets go for them.
+    owner = await t.svc.queue.owner(t.conversation_id) or ""
+    helper = await t.svc.directory.get(owner[len("agent:"):]) \
+        if owner.startswith("agent:") else None
     try:
-        await svc.queue.release(
-            conversation_id, time.time(), outcome,
-            resume_command(outcome, (helper or agent).name),
-            by_agent=None if agent.is_admin else agent.id)
+        await t.svc.queue.release(
+            t.conversation_id, time.time(), outcome,
+            resume_command(outcome, (helper or t.agent).name),
+            by_agent=None if t.agent.is_admin else t.agent.id)
     except QueueError as error:
         raise conflict(error) from error
-    return web.json_response({"conversation_id": conversation_id, "outcome": outcome})
+    return web.json_response({"conversation_id": t.conversation_id, "outcome": outcome})
 
 
 @agent_required

@@ -3,36 +3,17 @@ session that stays paused while a person has the conversation."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import AsyncIterator
-
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from redis import asyncio as aioredis
 
-from actions import handoff
 from actions.after_handoff import (
     ActionRecordHandoffRating,
     ActionSessionStart,
     ActionWelcomeBack,
 )
-from actions.settings import shop_settings
 from router import keys
-from stack.redis_server import EmbeddedRedis
 from tests.factories import domain, tracker
-
-
-@pytest.fixture
-async def action_redis(redis_server: EmbeddedRedis, redis: aioredis.Redis,
-                       monkeypatch: pytest.MonkeyPatch, shop_db: Path
-                       ) -> AsyncIterator[aioredis.Redis]:
-    monkeypatch.setenv("REDIS_URL", redis_server.url)
-    shop_settings.cache_clear()
-    handoff.redis_client.cache_clear()
-    yield redis
-    await handoff.redis_client().close()
-    handoff.redis_client.cache_clear()
-    shop_settings.cache_clear()
 
 
 @pytest.mark.parametrize("outcome, response, has_buttons", [

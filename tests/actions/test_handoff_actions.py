@@ -3,33 +3,13 @@ with an offer to leave a message that becomes a ticket."""
 
 import json
 import time
-from pathlib import Path
-from typing import AsyncIterator
 
-import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from redis import asyncio as aioredis
 
-from actions import handoff
 from actions.handoff import ActionCreateTicket, ActionHandoff
-from actions.settings import shop_settings
 from router import keys
-from stack.redis_server import EmbeddedRedis
 from tests.factories import domain, responses, tracker
-
-
-@pytest.fixture
-async def action_redis(redis_server: EmbeddedRedis, redis: aioredis.Redis,
-                       monkeypatch: pytest.MonkeyPatch, shop_db: Path
-                       ) -> AsyncIterator[aioredis.Redis]:
-    monkeypatch.setenv("REDIS_URL", redis_server.url)
-    monkeypatch.setenv("SUPPORT_HOURS", "always")
-    shop_settings.cache_clear()
-    handoff.redis_client.cache_clear()
-    yield redis
-    await handoff.redis_client().close()
-    handoff.redis_client.cache_clear()
-    shop_settings.cache_clear()
 
 
 async def test_with_an_agent_online_the_conversation_is_queued_and_paused(
