@@ -32,9 +32,15 @@ def transcript(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
                 "assessment": None,
             })
         elif kind == "bot":
-            lines.append({"from": "bot", "text": event.get("text") or "",
-                          "timestamp": event.get("timestamp"),
-                          "response": (event.get("metadata") or {}).get("utter_action")})
+            metadata = event.get("metadata") or {}
+            if metadata.get("agent_name"):  # a person's line from an earlier handoff
+                lines.append({"from": "agent", "text": event.get("text") or "",
+                              "timestamp": event.get("timestamp"),
+                              "agent_name": metadata["agent_name"]})
+            else:
+                lines.append({"from": "bot", "text": event.get("text") or "",
+                              "timestamp": event.get("timestamp"),
+                              "response": metadata.get("utter_action")})
         elif kind == "slot" and event.get("name") == "frustration" and event.get("value"):
             for line in reversed(lines):
                 if line["from"] == "customer":

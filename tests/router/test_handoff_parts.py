@@ -36,6 +36,13 @@ def test_the_transcript_pairs_each_customer_line_with_its_assessment() -> None:
     assert lines[1]["response"] == "utter_order_status_shipped"
 
 
+def test_a_persons_lines_from_an_earlier_handoff_stay_theirs() -> None:
+    events = EVENTS + [{"event": "bot", "text": "Hi, Sam here", "timestamp": 4.0,
+                        "metadata": {"agent_name": "Sam", "agent_id": "sam"}}]
+    last = transcript(events)[-1]
+    assert (last["from"], last["agent_name"]) == ("agent", "Sam")
+
+
 def test_the_packet_has_the_case_the_story_and_a_summary() -> None:
     packet = build_packet("c-1", EVENTS, SLOTS, "socketio", "customer asked for a person",
                           {"score": 0.7}, now=100.0)
