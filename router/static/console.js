@@ -1101,7 +1101,7 @@ function accountRow(agent) {
   const password = field(el("input", "agent-password"), "password", "",
                          `New password for ${agent.name}`);
   Object.assign(password, { type: "password", maxLength: 200, autocomplete: "new-password",
-                            placeholder: "at least 10 characters" });
+                            placeholder: "10+ characters" });
   const setPassword = el("button", "button button--small agent-set-password", "Set password");
   setPassword.type = "submit";
   passwordForm.append(password, setPassword);

@@ -1,16 +1,18 @@
 """The agents' console in a real headless Chromium, with a customer on the chat page in a
 second one, against the real bot: sign in, see the customer waiting, claim, talk both ways,
-hand back; and customer text is only ever shown as text."""
+hand back; and customer text is only ever shown as text. An admin manages the team's
+accounts from the console; a plain agent is not offered that."""
 
 import asyncio
 import json
 import time
-from typing import Awaitable, Callable, Iterator
+import uuid
+from typing import Any, Awaitable, Callable, Dict, Iterator, List, Optional, TypeVar
 
 import pytest
 from redis import asyncio as aioredis
 
-from router.agents.directory import AgentDirectory
+from router.agents.directory import Agent, AgentDirectory
 from router.handoff.queue import HandoffQueue
 from tests.e2e.browser import Browser
 from tests.e2e.conftest import RunningBot
@@ -19,6 +21,10 @@ from tests.e2e.test_chat_page import type_and_send, wait_for_bot_line
 AGENT_ID = "sam"
 AGENT_NAME = "Sam"
 PASSWORD = "a long password"
+ADMIN_ID = "ada"
+ADMIN_NAME = "Ada"
+
+T = TypeVar("T")
 
 CONSOLE_LINES = ("[...document.querySelectorAll('#transcript .line--{}')]"
                  ".map(e => e.querySelector('.line__text').textContent)")
@@ -36,15 +42,15 @@ window.fetch = async (url, options) => {
 AGENT_MESSAGES = "[...document.querySelectorAll('.message--agent')].map(e => e.textContent)"
 
 
-def in_redis(bot: RunningBot, work: Callable[[aioredis.Redis], Awaitable[None]]) -> None:
-    """Runs `work(redis)` with an asyncio Redis client on the stack's Redis."""
-    async def run() -> None:
+def in_redis(bot: RunningBot, work: Callable[[aioredis.Redis], Awaitable[T]]) -> T:
+    """Runs `work(redis)` with an asyncio Redis client on the stack's Redis; returns its result."""
+    async def run() -> T:
         client = aioredis.Redis.from_url(bot.stack.redis.url, decode_responses=True)
         try:
-            await work(client)
+            return await work(client)
         finally:
             await client.close()
-    asyncio.run(run())
+    return asyncio.run(run())
 
 
 @pytest.fixture
@@ -80,16 +86,41 @@ def customer_page(agent: str) -> Iterator[Browser]:
     made.close()
 
 
-def fill_sign_in(console: Browser, password: str) -> None:
-    console.js(f"document.getElementById('login-id').value = {json.dumps(AGENT_ID)};"
+@pytest.fixture
+def admin(fresh_shop: RunningBot) -> Iterator[str]:
+    """Ada, an admin (made once per Redis); afterwards away and holding nothing, like Sam."""
+    async def create(redis: aioredis.Redis) -> None:
+        directory = AgentDirectory(redis)
+        if await directory.get(ADMIN_ID) is None:
+            await directory.create(ADMIN_ID, ADMIN_NAME, PASSWORD, role="admin")
+
+    async def leave(redis: aioredis.Redis) -> None:
+        await HandoffQueue(redis).agent_gone(ADMIN_ID, time.time())
+        await AgentDirectory(redis).heartbeat(ADMIN_ID, time.time(), "away")
+
+    in_redis(fresh_shop, create)
+    yield ADMIN_ID
+    in_redis(fresh_shop, leave)
+
+
+# Torn down before `admin`, so no heartbeat puts Ada online again.
+@pytest.fixture
+def admin_console(admin: str) -> Iterator[Browser]:
+    made = Browser()
+    yield made
+    made.close()
+
+
+def fill_sign_in(console: Browser, password: str, agent_id: str = AGENT_ID) -> None:
+    console.js(f"document.getElementById('login-id').value = {json.dumps(agent_id)};"
                f"document.getElementById('login-password').value = {json.dumps(password)};"
                "document.getElementById('login-form').requestSubmit();")
 
 
-def sign_in(console: Browser, bot: RunningBot) -> None:
+def sign_in(console: Browser, bot: RunningBot, agent_id: str = AGENT_ID) -> None:
     console.open(bot.web_url + "/console")
     console.wait_for("!document.getElementById('login').hidden")
-    fill_sign_in(console, PASSWORD)
+    fill_sign_in(console, PASSWORD, agent_id)
     # Signing in sets the agent online, so the bot offers customers a person.
     console.wait_for("document.getElementById('presence').textContent === 'online'")
     console.wait_for("document.getElementById('live').textContent === 'live'")
@@ -211,3 +242,147 @@ def test_customer_text_in_the_console_is_shown_as_text(
     console.js("document.getElementById('resolve').click()")
     console.wait_for("document.querySelector('#conversation .status-pill').textContent",
                      check=lambda text: text == "back with the bot")
+
+
+# ---- Managing the team (admins)
+
+# Records the JSON bodies the console sends with PATCH, to see that only changes are sent.
+RECORD_PATCHES = """
+window.patches = [];
+const fetchBefore = window.fetch;
+window.fetch = async (url, options) => {
+  if (options && options.method === 'PATCH') window.patches.push(JSON.parse(options.body));
+  return fetchBefore(url, options);
+};
+"""
+
+
+def row_selector(agent_id: str, inner: str = "") -> str:
+    return json.dumps(f"#team-admin .agent-row[data-agent-id={json.dumps(agent_id)}] {inner}"
+                      .strip())
+
+
+def fill(console: Browser, values: Dict[str, str], within: str = "document") -> None:
+    """Types into fields (by CSS selector) as a person would: the value, then an input event."""
+    for selector, value in values.items():
+        console.js(f"(() => {{ const field = {within}.querySelector({json.dumps(selector)});"
+                   f" field.value = {json.dumps(value)};"
+                   " field.dispatchEvent(new Event('input', {bubbles: true})); })()")
+
+
+def get_agent(bot: RunningBot, agent_id: str) -> Optional[Agent]:
+    return in_redis(bot, lambda redis: AgentDirectory(redis).get(agent_id))
+
+
+def team_admin_error(console: Browser, fragment: str, node: str = "new-agent-error") -> str:
+    return console.wait_for(
+        f"(e => e.hidden ? '' : e.textContent)(document.getElementById({json.dumps(node)}))",
+        check=lambda text: bool(text) and fragment in text)
+
+
+def test_an_admin_creates_and_changes_accounts_from_the_console(
+    fresh_shop: RunningBot, admin_console: Browser
+) -> None:
+    console = admin_console
+    new_id = f"dana-{uuid.uuid4().hex[:6]}"
+    sign_in(console, fresh_shop, ADMIN_ID)
+    console.wait_for("!document.getElementById('manage-team').hidden")
+    console.js("document.getElementById('manage-team').click()")
+    console.wait_for("document.getElementById('team-admin').open")
+    console.wait_for(f"!!document.querySelector({row_selector(ADMIN_ID)})")
+    # Nobody demotes themselves by accident (and leaves the team without an admin).
+    assert console.js(f"document.querySelector({row_selector(ADMIN_ID, '.agent-role')})"
+                      ".disabled") is True
+
+    # A password that is too short: the server's reason shows next to the form.
+    form = {"#new-agent-id": new_id, "#new-agent-name": "Dana <b>B</b>",
+            "#new-agent-password": "short", "#new-agent-capacity": "4",
+            "#new-agent-teams": "billing,  orders, "}
+    fill(console, form)
+    console.js("document.getElementById('new-agent-form').requestSubmit()")
+    assert "at least 10" in team_admin_error(console, "at least 10")
+    assert get_agent(fresh_shop, new_id) is None
+
+    # Fixed, the account is made with its teams and capacity, and listed.
+    fill(console, {"#new-agent-password": "a much longer password"})
+    console.js("document.getElementById('new-agent-form').requestSubmit()")
+    console.wait_for(f"!!document.querySelector({row_selector(new_id)})")
+    assert console.js("document.getElementById('new-agent-error').hidden") is True
+    assert "Created" in console.wait_for("document.getElementById('team-admin-notice').textContent")
+    made = get_agent(fresh_shop, new_id)
+    assert made is not None
+    assert (made.name, made.role, made.capacity, made.teams) == (
+        "Dana <b>B</b>", "agent", 4, ["billing", "orders"])
+    assert made.presence == "offline"
+    # The form is ready for the next one; the name is text, never markup.
+    assert console.js("document.getElementById('new-agent-id').value") == ""
+    assert console.js("document.getElementById('new-agent-capacity').value") == "3"
+    assert console.js("document.querySelectorAll('#team-admin b').length") == 0
+    assert "Dana <b>B</b>" in console.js(
+        f"document.querySelector({row_selector(new_id, '.agent-row__name')}).textContent")
+
+    # Changing the capacity inline sends only the capacity, and the list shows it saved.
+    console.js(RECORD_PATCHES)
+    row = f"document.querySelector({row_selector(new_id)})"
+    assert console.js(f"{row}.querySelector('.agent-save').disabled") is True
+    fill(console, {".agent-capacity": "7"}, within=row)
+    assert console.js(f"{row}.querySelector('.agent-save').disabled") is False
+    console.js(f"{row}.querySelector('.agent-save').click()")
+    assert "Saved" in console.wait_for(
+        "document.getElementById('team-admin-notice').textContent",
+        check=lambda text: bool(text) and "Saved" in text)
+    console.wait_for(f"{row}.querySelector('.agent-capacity').value", check=lambda v: v == "7")
+    assert console.js("window.patches") == [{"capacity": 7}]
+    saved = get_agent(fresh_shop, new_id)
+    assert saved is not None and (saved.capacity, saved.teams) == (7, ["billing", "orders"])
+
+    # A capacity the server refuses is explained in the dialog, and nothing changes.
+    fill(console, {".agent-capacity": "25"}, within=row)
+    console.js(f"{row}.querySelector('.agent-save').click()")
+    assert "1-20" in team_admin_error(console, "1-20", node="team-admin-error")
+    unchanged = get_agent(fresh_shop, new_id)
+    assert unchanged is not None and unchanged.capacity == 7
+
+    # Teams and role together; then a new password, which the account signs in with.
+    fill(console, {".agent-capacity": "7", ".agent-teams": "senior", ".agent-role": "admin"},
+         within=row)
+    console.js(f"{row}.querySelector('.agent-save').click()")
+    console.wait_for("document.getElementById('team-admin-notice').textContent",
+                     check=lambda text: bool(text) and "Saved" in text)
+    patches: List[Dict[str, Any]] = console.js("window.patches")
+    assert patches[-1] == {"role": "admin", "teams": ["senior"]}
+    changed = get_agent(fresh_shop, new_id)
+    assert changed is not None and (changed.role, changed.teams) == ("admin", ["senior"])
+
+    fill(console, {".agent-password": "another long password"}, within=row)
+    console.js(f"{row}.querySelector('.agent-password-form').requestSubmit()")
+    console.wait_for("document.getElementById('team-admin-notice').textContent",
+                     check=lambda text: bool(text) and "new password" in text)
+    assert console.js("window.patches")[-1] == {"password": "another long password"}
+    assert in_redis(fresh_shop, lambda redis: AgentDirectory(redis).authenticate(
+        new_id, "another long password")) is not None
+
+    console.js("document.getElementById('team-admin-close').click()")
+    console.wait_for("!document.getElementById('team-admin').open")
+    console.js("document.getElementById('sign-out').click()")
+    console.wait_for("!document.getElementById('login').hidden")
+
+
+def test_a_plain_agent_is_not_offered_team_management(
+    fresh_shop: RunningBot, console: Browser
+) -> None:
+    sign_in(console, fresh_shop)
+    assert console.js("document.getElementById('me-role').textContent") == "agent"
+    assert console.js("document.getElementById('manage-team').hidden") is True
+    assert console.js("document.getElementById('manage-team').offsetParent") is None
+    # Even a click on the hidden control opens nothing.
+    console.js("document.getElementById('manage-team').click()")
+    assert console.js("document.getElementById('team-admin').open") is False
+    # And the server refuses a plain agent anyway.
+    status = console.js("fetch('/api/agents', {method: 'POST', credentials: 'same-origin',"
+                        " headers: {'Content-Type': 'application/json'},"
+                        " body: JSON.stringify({id: 'eve-x', name: 'Eve',"
+                        " password: 'a long password'})}).then(r => r.status)")
+    assert status == 403
+    console.js("document.getElementById('sign-out').click()")
+    console.wait_for("!document.getElementById('login').hidden")

@@ -191,6 +191,28 @@ def test_a_web_service_restart_loses_and_duplicates_nothing(
             web.start().wait_until_healthy(SMALL_START_TIMEOUT)
 
 
+def test_a_customer_typing_restart_does_not_wake_the_bot(
+    fresh_shop: RunningBot, sam: AgentClient,
+) -> None:
+    """Rasa's built-in /restart clears the pause; the new session pauses again at once."""
+    customer = SocketCustomer(fresh_shop)
+    try:
+        customer.say("I'd like a human please")
+        sam.claim(customer.id)
+        customer.wait_for_line("has joined")
+        start = time.time()
+        for text in ("/restart", "where is order 482913"):
+            customer.client.emit("user_uttered", {"message": text, "session_id": customer.id})
+            time.sleep(0.5)
+        sam.wait_for_line(customer.id, "where is order 482913")
+        time.sleep(1.0)
+        assert bot_lines_after(fresh_shop, customer.id, start) == []
+        sam.say(customer.id, "Still with you: checking 482913 now.")
+        customer.wait_for_line("Still with you")
+    finally:
+        customer.close()
+
+
 def test_a_rasa_restart_keeps_the_bot_quiet_and_the_relay_working(
     fresh_shop: RunningBot, sam: AgentClient,
 ) -> None:
