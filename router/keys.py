@@ -60,6 +60,12 @@ def agent_conversations(agent_id: str) -> str:
     return f"{PREFIX}:agent:{agent_id}:conversations"
 
 
+def agent_sessions(agent_id: str) -> str:
+    """Set of the hashes of an agent's session tokens (to end them all, e.g. on a new
+    password)."""
+    return f"{PREFIX}:agent:{agent_id}:sessions"
+
+
 def sign_in_failures(agent_id: str) -> str:
     """Count of recent wrong passwords for an account (expires: a temporary lock)."""
     return f"{PREFIX}:agent:{agent_id}:sign_in_failures"

@@ -66,39 +66,50 @@ class AgentDirectory:
 
     async def create(self, agent_id: str, name: str, password: str, role: str = "agent",
                      capacity: int = 3, teams: Sequence[str] = ()) -> Agent:
+        teams = _unique(teams)
         validate(agent_id, name, role, capacity, teams)
         check_strength(password)
         password_hash = await asyncio.to_thread(hash_password, password)
         fields: Dict[str, Any] = {"name": name.strip(), "role": role, "capacity": capacity,
-                  "teams": json.dumps(list(teams)), "presence": "offline",
-                  "password_hash": password_hash, "created_at": time.time()}
-        # HSETNX on the name first: two admins creating the same id cannot both win.
-        if not await self.redis.hsetnx(keys.agent(agent_id), "name", fields["name"]):
+                                  "teams": json.dumps(teams), "presence": "offline",
+                                  "password_hash": password_hash, "created_at": time.time()}
+        # One script: two admins creating the same id cannot both win, and a crash leaves
+        # either the whole account or none.
+        if not await self.scripts.run("agent_create", agent_id, json.dumps(fields)):
             raise AccountError(f"An agent with id '{agent_id}' exists already.")
-        async with self.redis.pipeline(transaction=True) as tx:
-            tx.hset(keys.agent(agent_id), mapping=fields)
-            tx.sadd(keys.AGENT_IDS, agent_id)
-            await tx.execute()
-        return Agent(agent_id, fields["name"], role, capacity, list(teams))
+        return Agent(agent_id, fields["name"], role, capacity, teams)
 
     async def update(self, agent_id: str, *, name: Optional[str] = None,
                      role: Optional[str] = None, capacity: Optional[int] = None,
                      teams: Optional[Sequence[str]] = None,
                      password: Optional[str] = None) -> Agent:
+        """Changes only the given fields (two admins editing different fields do not undo
+        each other). A new password signs the agent out everywhere."""
         current = await self.get(agent_id)
         if current is None:
             raise LookupError(agent_id)
-        new_name = current.name if name is None else name
-        new_role = role or current.role
-        new_capacity = current.capacity if capacity is None else capacity
-        new_teams = current.teams if teams is None else list(teams)
-        validate(agent_id, new_name, new_role, new_capacity, new_teams)
-        fields: Dict[str, Any] = {"name": new_name.strip(), "role": new_role,
-                                  "capacity": new_capacity, "teams": json.dumps(new_teams)}
+        teams = None if teams is None else _unique(teams)
+        validate(agent_id, current.name if name is None else name, role or current.role,
+                 current.capacity if capacity is None else capacity,
+                 current.teams if teams is None else teams)
+        fields: Dict[str, Any] = {}
+        if name is not None:
+            fields["name"] = name.strip()
+        if role is not None:
+            fields["role"] = role
+        if capacity is not None:
+            fields["capacity"] = capacity
+        if teams is not None:
+            fields["teams"] = json.dumps(teams)
         if password is not None:
             check_strength(password)
             fields["password_hash"] = await asyncio.to_thread(hash_password, password)
-        await self.redis.hset(keys.agent(agent_id), mapping=fields)
+        outcome = _text(await self.scripts.run("agent_update", agent_id, json.dumps(fields),
+                                               "1" if password is not None else "0"))
+        if outcome == "unknown":
+            raise LookupError(agent_id)
+        if outcome == "last_admin":
+            raise AccountError("This is the last admin: make someone else an admin first.")
         return await self.get(agent_id) or current
 
     async def get(self, agent_id: str) -> Optional[Agent]:
@@ -130,6 +141,10 @@ class AgentDirectory:
     async def heartbeat(self, agent_id: str, now: float, presence: str = "") -> str:
         """Seen now; optionally with a new presence (online or away)."""
         return _text(await self.scripts.run("presence", agent_id, now, presence))
+
+
+def _unique(teams: Sequence[str]) -> List[str]:
+    return list(dict.fromkeys(team.strip() for team in teams))
 
 
 def _decoded(raw: Dict[Any, Any]) -> Dict[str, str]:

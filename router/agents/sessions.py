@@ -12,6 +12,10 @@ from redis import asyncio as aioredis
 from router import keys
 
 
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -23,7 +27,13 @@ class SessionStore:
 
     async def start(self, agent_id: str) -> str:
         token = secrets.token_urlsafe(32)
-        await self.redis.set(keys.session(_digest(token)), agent_id, ex=self.ttl_seconds)
+        async with self.redis.pipeline(transaction=True) as tx:
+            tx.set(keys.session(_digest(token)), agent_id, ex=self.ttl_seconds)
+            # Remembered per agent, so a new password can end them all (the set outlives
+            # the sessions a little; ending an already expired one is harmless).
+            tx.sadd(keys.agent_sessions(agent_id), _digest(token))
+            tx.expire(keys.agent_sessions(agent_id), self.ttl_seconds)
+            await tx.execute()
         return token
 
     async def agent_for(self, token: str) -> Optional[str]:
@@ -35,9 +45,12 @@ class SessionStore:
             tx.get(key)
             tx.expire(key, self.ttl_seconds)
             agent_id, _ = await tx.execute()
-        if agent_id is None:
-            return None
-        return agent_id.decode() if isinstance(agent_id, bytes) else str(agent_id)
+        return None if agent_id is None else _text(agent_id)
 
     async def end(self, token: str) -> None:
-        await self.redis.delete(keys.session(_digest(token)))
+        agent_id = await self.redis.get(keys.session(_digest(token)))
+        async with self.redis.pipeline(transaction=True) as tx:
+            tx.delete(keys.session(_digest(token)))
+            if agent_id is not None:
+                tx.srem(keys.agent_sessions(_text(agent_id)), _digest(token))
+            await tx.execute()

@@ -30,12 +30,14 @@ def key_map() -> str:
         "queue": keys.HANDOFF_QUEUE, "changed": keys.QUEUE_CHANGED,
         "told": keys.QUEUE_TOLD_POSITION, "handle_times": keys.HANDLE_TIMES,
         "online": keys.AGENTS_ONLINE, "seen": keys.AGENTS_SEEN, "outbox": keys.RELAY_OUTBOX,
+        "agent_ids": keys.AGENT_IDS,
     }
     per_id = {
         "packet": _template(keys.handoff_packet), "state": _template(keys.handoff_state),
         "owner": _template(keys.conversation_owner), "agent": _template(keys.agent),
         "agent_conversations": _template(keys.agent_conversations),
         "feed": _template(keys.conversation_feed), "request": _template(keys.relay_request),
+        "session": _template(keys.session), "agent_sessions": _template(keys.agent_sessions),
     }
     return json.dumps({**single, **per_id})
 

@@ -25,7 +25,7 @@ async def create_agent(request: web.Request) -> web.Response:
         agent = await services(request).directory.create(
             text_field(body, "id", max_length=32) or "",
             text_field(body, "name", max_length=60) or "",
-            text_field(body, "password", max_length=200) or "",
+            text_field(body, "password", max_length=200, strip=False) or "",
             role=text_field(body, "role", required=False, max_length=10) or "agent",
             capacity=int_field(body, "capacity",
                                services(request).settings.queue.default_capacity) or 0,
@@ -40,11 +40,13 @@ async def update_agent(request: web.Request) -> web.Response:
     agent_id = request.match_info["agent_id"]
     body = await json_body(request)
     try:
+        # A field that is sent must have a value: "" does not mean "leave it".
         agent = await services(request).directory.update(
-            agent_id, name=text_field(body, "name", required=False, max_length=60),
-            role=text_field(body, "role", required=False, max_length=10),
+            agent_id, name=text_field(body, "name", required="name" in body, max_length=60),
+            role=text_field(body, "role", required="role" in body, max_length=10),
             capacity=int_field(body, "capacity"), teams=list_field(body, "teams"),
-            password=text_field(body, "password", required=False, max_length=200))
+            password=text_field(body, "password", required="password" in body,
+                                max_length=200, strip=False))
     except LookupError as error:
         raise web.HTTPNotFound(text=f"No agent has the id '{agent_id}'.") from error
     except (AccountError, WeakPassword) as error:

@@ -74,7 +74,7 @@ def current(request: web.Request) -> Agent:
 async def login(request: web.Request) -> web.Response:
     body = await json_body(request)
     agent_id = text_field(body, "agent_id", max_length=32) or ""
-    password = text_field(body, "password", max_length=200) or ""
+    password = text_field(body, "password", max_length=200, strip=False) or ""
     redis = services(request).redis
     failures_key = keys.sign_in_failures(agent_id)
     if int(await redis.get(failures_key) or 0) >= MAX_FAILED_SIGN_INS:

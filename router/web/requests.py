@@ -28,7 +28,8 @@ async def json_body(request: web.Request) -> Dict[str, Any]:
 
 
 def text_field(body: Dict[str, Any], name: str, *, required: bool = True,
-               max_length: int = 200) -> Optional[str]:
+               max_length: int = 200, strip: bool = True) -> Optional[str]:
+    """A string field; `strip=False` for secrets, whose spaces are part of them."""
     value = body.get(name)
     if value is None:
         if required:
@@ -36,7 +37,8 @@ def text_field(body: Dict[str, Any], name: str, *, required: bool = True,
         return None
     if not isinstance(value, str):
         raise web.HTTPBadRequest(text=f"The field '{name}' must be a string.")
-    value = value.strip()
+    if strip:
+        value = value.strip()
     if required and not value:
         raise web.HTTPBadRequest(text=f"The field '{name}' is empty.")
     if len(value) > max_length:

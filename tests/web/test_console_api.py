@@ -333,6 +333,14 @@ async def test_admins_manage_accounts_and_bad_details_are_explained(
     assert (await reply.json())["agent"]["capacity"] == 4
     reply = await api.patch("/api/agents/nobody", json={"capacity": 4}, headers=boss)
     assert reply.status == 404
+    for body, fragment in [({"password": ""}, "'password' is empty"),
+                           ({"name": "  "}, "'name' is empty"),
+                           ({"role": "boss"}, "role must be")]:
+        reply = await api.patch("/api/agents/cy", json=body, headers=boss)
+        assert reply.status == 400 and fragment in (await reply.json())["error"], body
+    reply = await api.patch("/api/agents/boss", json={"role": "agent"}, headers=boss)
+    assert reply.status == 400 and "last admin" in (await reply.json())["error"]
+    assert (await redis.hget(keys.agent("boss"), "role")) == "admin"
     assert sorted(a["id"] for a in (await (await api.get(
         "/api/agents", headers=boss)).json())["agents"]) == ["boss", "cy"]
 
@@ -349,6 +357,24 @@ async def test_the_live_queue_shows_the_agents_own_presence_as_it_changes(
     second = await asyncio.wait_for(reply.content.readuntil(b"\n\n"), 15)
     reply.close()
     assert '"presence": "online"' in second.decode().split('"me"')[1]
+
+
+async def test_a_new_password_signs_the_agent_out_everywhere(
+    api: TestClient, redis: aioredis.Redis,
+) -> None:
+    await make_agent(redis, "boss", role="admin")
+    await make_agent(redis, "ana")
+    boss = await sign_in(api, "boss")
+    laptop, phone = await sign_in(api, "ana"), await sign_in(api, "ana")
+    reply = await api.patch("/api/agents/ana", json={"password": "  a new secret  "},
+                            headers=boss)
+    assert reply.status == 200
+    for headers in (laptop, phone):
+        assert (await api.get("/api/me", headers=headers)).status == 401
+    assert (await api.get("/api/me", headers=boss)).status == 200  # others stay signed in
+    reply = await api.post("/api/auth/login",
+                           json={"agent_id": "ana", "password": "  a new secret  "})
+    assert reply.status == 200  # spaces are part of a password
 
 
 async def test_presence_heartbeat_and_canned_responses(api: TestClient,
