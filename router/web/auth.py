@@ -99,6 +99,7 @@ async def login(request: web.Request) -> web.Response:
 @agent_required
 async def logout(request: web.Request) -> web.Response:
     """Signing out hands the agent's open conversations back to the queue's front."""
+    await json_body(request)  # JSON only: another site's form cannot sign anyone out
     agent = current(request)
     returned = await services(request).queue.agent_gone(agent.id, time.time())
     token = _token(request)

@@ -246,6 +246,7 @@ async def presence(request: web.Request) -> web.Response:
 async def heartbeat(request: web.Request) -> web.Response:
     """The console calls this every 15 s; without it for a minute, the agent's conversations
     go back to the queue."""
+    await json_body(request)
     now = await services(request).directory.heartbeat(current(request).id, time.time())
     return web.json_response({"presence": now})
 

@@ -84,23 +84,31 @@ async def test_sign_in_with_bad_details_says_what_is_wrong(
     assert "Set-Cookie" not in reply.headers
 
 
+WRITE_ENDPOINTS = [(m, p) for m, p in AGENT_ENDPOINTS if m in ("POST", "PATCH")] + [
+    ("POST", "/api/auth/login")]
+
+
+@pytest.mark.parametrize("method, path", WRITE_ENDPOINTS)
 @pytest.mark.parametrize("data, content_type, status, fragment", [
     ("{not json", "application/json", 400, "not valid JSON"),
     ("[1, 2]", "application/json", 400, "must be a JSON object"),
     ("agent_id=ana", "application/x-www-form-urlencoded", 415, "Content-Type"),
 ])
-async def test_malformed_bodies_are_refused_clearly(
-    api: TestClient, redis: aioredis.Redis, data: str, content_type: str, status: int,
-    fragment: str,
+async def test_every_write_endpoint_refuses_malformed_bodies_clearly(
+    api: TestClient, redis: aioredis.Redis, method: str, path: str, data: str,
+    content_type: str, status: int, fragment: str,
 ) -> None:
-    await make_agent(redis, "ana")
+    await make_agent(redis, "ana", role="admin")
     await waiting_customer(redis, "c1")
-    for path, headers in [("/api/auth/login", {}),
-                          ("/api/conversations/c1/messages", await sign_in(api, "ana"))]:
-        reply = await api.post(path, data=data,
-                               headers={**headers, "Content-Type": content_type})
-        assert reply.status == status
-        assert fragment in (await reply.json())["error"]
+    await api.post("/api/queue/claim", json={"conversation_id": "c1"},
+                   headers=await sign_in(api, "ana"))
+    headers = await sign_in(api, "ana")
+    reply = await api.request(method, path, data=data,
+                              headers={**headers, "Content-Type": content_type})
+    assert reply.status == status, await reply.text()
+    assert fragment in (await reply.json())["error"]
+    assert await redis.get(keys.conversation_owner("c1")) == "agent:ana"  # nothing changed
+    assert await redis.sismember(keys.AGENT_IDS, "ana")
 
 
 async def test_too_many_wrong_passwords_lock_the_account_for_a_while(
