@@ -27,9 +27,10 @@ from router.web.services import Services, services
 
 CANNED_FILE = Path(__file__).parent.parent / "canned_responses.yml"
 MAX_MESSAGE_LENGTH = 2000
+# The live queue is re-sent at least this often (waiting times grow), and at once on a change.
 QUEUE_REFRESH_SECONDS = 10.0
+# A conversation's feed waits this long for a line before sending a keep-alive.
 FEED_WAIT_MS = 15_000
-
 
 
 def conflict(error: QueueError) -> web.HTTPException:
