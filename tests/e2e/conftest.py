@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import pytest
 import requests
@@ -160,12 +160,18 @@ class SocketCustomer:
                 return self.received[start:]
             count = len(self.received)
 
-    def wait_for_line(self, fragment: str, timeout: float = 20) -> Dict[str, Any]:
-        """The first line pushed to this customer containing `fragment` (waits for it)."""
+    def wait_for_payload(self, matches: Callable[[Dict[str, Any]], bool], since: int = 0,
+                         timeout: float = 20) -> Dict[str, Any]:
+        """The first line pushed to this customer (from index `since`) that `matches`."""
         def found() -> Optional[Dict[str, Any]]:
-            return next((p for p in self.payloads if fragment in (p.get("text") or "")), None)
+            return next((p for p in self.payloads[since:] if matches(p)), None)
         self._wait_for(lambda: found() is not None, timeout)
         return found()  # type: ignore[return-value]
+
+    def wait_for_line(self, fragment: str, timeout: float = 20) -> Dict[str, Any]:
+        """The first line pushed to this customer containing `fragment` (waits for it)."""
+        return self.wait_for_payload(lambda p: fragment in (p.get("text") or ""),
+                                     timeout=timeout)
 
     def close(self) -> None:
         self.client.disconnect()

@@ -91,6 +91,29 @@ def test_a_person_takes_over_and_hands_back(
         customer.close()
 
 
+def test_waiting_customers_hear_their_new_place_when_it_changes(
+    fresh_shop: RunningBot, sam: AgentClient, store: redis.Redis,
+) -> None:
+    first, second = SocketCustomer(fresh_shop), SocketCustomer(fresh_shop)
+    try:
+        first.say("I want to talk to a human")
+        second.say("can I speak to a real person")
+        ahead = store.zrank(keys.HANDOFF_QUEUE, second.id)
+        assert ahead is not None and ahead >= 1  # the first customer is in front
+        told_before = len(second.payloads)
+        sam.claim(first.id)
+        notice = second.wait_for_payload(lambda p: bool((p.get("metadata") or {}).get("queue")),
+                                         since=told_before)
+        place = notice["metadata"]["queue"]
+        assert "You're" in notice["text"] and "in line" in notice["text"]
+        assert place["position"] == store.zrank(keys.HANDOFF_QUEUE, second.id) + 1
+        assert place["position"] == ahead  # one place up
+        sam.claim(second.id)
+    finally:
+        first.close()
+        second.close()
+
+
 def test_resolving_asks_the_customer_how_it_went(
     fresh_shop: RunningBot, sam: AgentClient, store: redis.Redis,
 ) -> None:
