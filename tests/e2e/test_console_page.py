@@ -53,22 +53,28 @@ def in_redis(bot: RunningBot, work: Callable[[aioredis.Redis], Awaitable[T]]) ->
     return asyncio.run(run())
 
 
-@pytest.fixture
-def agent(fresh_shop: RunningBot) -> Iterator[str]:
-    """Sam's account (made once per Redis). Afterwards Sam is away and holds nothing, so later
-    tests that expect nobody to be free are not offered Sam."""
+def account_for_the_test(bot: RunningBot, agent_id: str, name: str,
+                         role: str) -> Iterator[str]:
+    """An account (made once per Redis); afterwards away and holding nothing, so later tests
+    that expect nobody to be free are not offered this person."""
     async def create(redis: aioredis.Redis) -> None:
         directory = AgentDirectory(redis)
-        if await directory.get(AGENT_ID) is None:
-            await directory.create(AGENT_ID, AGENT_NAME, PASSWORD, role="agent")
+        if await directory.get(agent_id) is None:
+            await directory.create(agent_id, name, PASSWORD, role=role)
 
     async def leave(redis: aioredis.Redis) -> None:
-        await HandoffQueue(redis).agent_gone(AGENT_ID, time.time())
-        await AgentDirectory(redis).heartbeat(AGENT_ID, time.time(), "away")
+        await HandoffQueue(redis).agent_gone(agent_id, time.time())
+        await AgentDirectory(redis).heartbeat(agent_id, time.time(), "away")
 
-    in_redis(fresh_shop, create)
-    yield AGENT_ID
-    in_redis(fresh_shop, leave)
+    in_redis(bot, create)
+    yield agent_id
+    in_redis(bot, leave)
+
+
+@pytest.fixture
+def agent(fresh_shop: RunningBot) -> Iterator[str]:
+    """Sam, an agent."""
+    yield from account_for_the_test(fresh_shop, AGENT_ID, AGENT_NAME, "agent")
 
 
 # The browsers are torn down before `agent`, so no heartbeat puts Sam online again.
@@ -88,19 +94,8 @@ def customer_page(agent: str) -> Iterator[Browser]:
 
 @pytest.fixture
 def admin(fresh_shop: RunningBot) -> Iterator[str]:
-    """Ada, an admin (made once per Redis); afterwards away and holding nothing, like Sam."""
-    async def create(redis: aioredis.Redis) -> None:
-        directory = AgentDirectory(redis)
-        if await directory.get(ADMIN_ID) is None:
-            await directory.create(ADMIN_ID, ADMIN_NAME, PASSWORD, role="admin")
-
-    async def leave(redis: aioredis.Redis) -> None:
-        await HandoffQueue(redis).agent_gone(ADMIN_ID, time.time())
-        await AgentDirectory(redis).heartbeat(ADMIN_ID, time.time(), "away")
-
-    in_redis(fresh_shop, create)
-    yield ADMIN_ID
-    in_redis(fresh_shop, leave)
+    """Ada, an admin."""
+    yield from account_for_the_test(fresh_shop, ADMIN_ID, ADMIN_NAME, "admin")
 
 
 # Torn down before `admin`, so no heartbeat puts Ada online again.
