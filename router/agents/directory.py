@@ -14,6 +14,7 @@ from redis import asyncio as aioredis
 from router import keys
 from router.agents.passwords import check_strength, hash_password, verify_password
 from router.handoff.scripts import Scripts
+from router.redis_values import text, text_map
 
 ROLES = ("agent", "admin")
 PRESENCES = ("online", "away", "offline")
@@ -104,7 +105,7 @@ class AgentDirectory:
         if password is not None:
             check_strength(password)
             fields["password_hash"] = await asyncio.to_thread(hash_password, password)
-        outcome = _text(await self.scripts.run("agent_update", agent_id, json.dumps(fields),
+        outcome = text(await self.scripts.run("agent_update", agent_id, json.dumps(fields),
                                                "1" if password is not None else "0"))
         if outcome == "unknown":
             raise LookupError(agent_id)
@@ -114,10 +115,10 @@ class AgentDirectory:
 
     async def get(self, agent_id: str) -> Optional[Agent]:
         raw = await self.redis.hgetall(keys.agent(agent_id))
-        return _agent(agent_id, raw) if raw and "role" in _decoded(raw) else None
+        return _agent(agent_id, raw) if raw and "role" in text_map(raw) else None
 
     async def all(self) -> List[Agent]:
-        ids = sorted(_text(i) for i in await self.redis.smembers(keys.AGENT_IDS))
+        ids = sorted(text(i) for i in await self.redis.smembers(keys.AGENT_IDS))
         agents = [await self.get(agent_id) for agent_id in ids]
         return [a for a in agents if a is not None]
 
@@ -130,34 +131,26 @@ class AgentDirectory:
             # Hash anyway, so a wrong id takes as long as a wrong password.
             await asyncio.to_thread(hash_password, password)
             return None
-        if not await asyncio.to_thread(verify_password, password, _text(stored)):
+        if not await asyncio.to_thread(verify_password, password, text(stored)):
             return None
         return await self.get(agent_id)
 
     async def conversations(self, agent_id: str) -> List[str]:
-        return sorted(_text(c) for c in await self.redis.smembers(
+        return sorted(text(c) for c in await self.redis.smembers(
             keys.agent_conversations(agent_id)))
 
     async def heartbeat(self, agent_id: str, now: float, presence: str = "") -> str:
         """Seen now; optionally with a new presence (online or away)."""
-        return _text(await self.scripts.run("presence", agent_id, now, presence))
+        return text(await self.scripts.run("presence", agent_id, now, presence))
 
 
 def _unique(teams: Sequence[str]) -> List[str]:
     return list(dict.fromkeys(team.strip() for team in teams))
 
 
-def _decoded(raw: Dict[Any, Any]) -> Dict[str, str]:
-    return {_text(k): _text(v) for k, v in raw.items()}
-
-
 def _agent(agent_id: str, raw: Dict[Any, Any]) -> Agent:
-    fields = _decoded(raw)
+    fields = text_map(raw)
     last_seen = fields.get("last_seen")
     return Agent(agent_id, fields.get("name", agent_id), fields["role"],
                  int(fields.get("capacity", "1")), json.loads(fields.get("teams", "[]")),
                  fields.get("presence", "offline"), float(last_seen) if last_seen else None)
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

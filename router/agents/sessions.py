@@ -10,10 +10,7 @@ from typing import Optional
 from redis import asyncio as aioredis
 
 from router import keys
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
+from router.redis_values import text
 
 
 def _digest(token: str) -> str:
@@ -45,12 +42,12 @@ class SessionStore:
             tx.get(key)
             tx.expire(key, self.ttl_seconds)
             agent_id, _ = await tx.execute()
-        return None if agent_id is None else _text(agent_id)
+        return None if agent_id is None else text(agent_id)
 
     async def end(self, token: str) -> None:
         agent_id = await self.redis.get(keys.session(_digest(token)))
         async with self.redis.pipeline(transaction=True) as tx:
             tx.delete(keys.session(_digest(token)))
             if agent_id is not None:
-                tx.srem(keys.agent_sessions(_text(agent_id)), _digest(token))
+                tx.srem(keys.agent_sessions(text(agent_id)), _digest(token))
             await tx.execute()

@@ -15,6 +15,7 @@ from redis import asyncio as aioredis
 from router import keys
 from router.handoff.ordering import QueueSettings, estimated_wait_minutes, queue_score
 from router.handoff.scripts import Scripts
+from router.redis_values import text, text_map
 
 QUEUE = "queue"
 RESOLVED = "resolved"
@@ -93,19 +94,18 @@ class HandoffQueue:
         return json.loads(raw) if raw else None
 
     async def state(self, conversation_id: str) -> Dict[str, str]:
-        raw = await self.redis.hgetall(keys.handoff_state(conversation_id))
-        return {_text(k): _text(v) for k, v in raw.items()}
+        return text_map(await self.redis.hgetall(keys.handoff_state(conversation_id)))
 
     async def owner(self, conversation_id: str) -> Optional[str]:
         value = await self.redis.get(keys.conversation_owner(conversation_id))
-        return _text(value) if value is not None else None
+        return text(value) if value is not None else None
 
     async def length(self) -> int:
         return int(await self.redis.zcard(keys.HANDOFF_QUEUE))
 
     async def waiting(self) -> List[Waiting]:
         """Everyone in line, first to be served first."""
-        ids = [_text(i) for i in await self.redis.zrange(keys.HANDOFF_QUEUE, 0, -1)]
+        ids = [text(i) for i in await self.redis.zrange(keys.HANDOFF_QUEUE, 0, -1)]
         if not ids:
             return []
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -119,7 +119,7 @@ class HandoffQueue:
             packet = json.loads(raw_packet) if raw_packet else {}
             waiting.append(Waiting(conversation_id, index + 1,
                                    float(enqueued_at or packet.get("created_at") or 0.0),
-                                   _text(team or ""), packet))
+                                   text(team or ""), packet))
         return waiting
 
     async def agents_online(self, now: float) -> int:
@@ -168,21 +168,21 @@ class HandoffQueue:
         only if their last heartbeat is older than that."""
         returned = await self.scripts.run(
             "agent_gone", agent_id, now, "" if stale_before is None else stale_before)
-        return [_text(c) for c in returned]
+        return [text(c) for c in returned]
 
     async def return_lost_agents(self, now: float) -> Dict[str, List[str]]:
         """Agents whose heartbeat stopped lose their conversations to the queue's front."""
         stale_before = now - self.settings.heartbeat_timeout
         lost = await self.redis.zrangebyscore(keys.AGENTS_SEEN, "-inf", f"({stale_before}")
         returned = {}
-        for agent_id in map(_text, lost):
+        for agent_id in map(text, lost):
             returned[agent_id] = await self.agent_gone(agent_id, now, stale_before)
         return returned
 
     # --- Position updates -----------------------------------------------------------------
     async def positions_to_tell(self) -> List[Waiting]:
         """Waiting customers whose place in line changed since they were last told."""
-        told = {_text(k): int(v) for k, v in
+        told = {text(k): int(v) for k, v in
                 (await self.redis.hgetall(keys.QUEUE_TOLD_POSITION)).items()}
         return [entry for entry in await self.waiting()
                 if told.get(entry.conversation_id) != entry.position]
@@ -196,14 +196,10 @@ class HandoffQueue:
         ticket_id = await self.redis.xadd(keys.TICKETS, {
             "conversation_id": packet["conversation_id"], "message": message,
             "packet": json.dumps(packet)})
-        return _text(ticket_id)
+        return text(ticket_id)
 
 
 def _checked(status: Any, value: Any) -> str:
-    if _text(status) != "ok":
-        raise QueueError(_text(value))
-    return _text(value)
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
+    if text(status) != "ok":
+        raise QueueError(text(value))
+    return text(value)

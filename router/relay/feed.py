@@ -15,6 +15,7 @@ from redis import asyncio as aioredis
 
 from router import keys
 from router.handoff.scripts import Scripts
+from router.redis_values import text, text_map
 
 FeedEntry = Tuple[str, Dict[str, Any]]
 
@@ -43,9 +44,7 @@ def feed_line(event: Dict[str, Any]) -> Optional[Dict[str, Any]]:
 
 def _decoded(fields: Dict[Any, Any]) -> Dict[str, Any]:
     line: Dict[str, Any] = {}
-    for name, value in fields.items():
-        name = name.decode() if isinstance(name, bytes) else name
-        value = value.decode() if isinstance(value, bytes) else value
+    for name, value in text_map(fields).items():
         line[name] = float(value) if name in ("timestamp", "confidence", "sentiment") and \
             value not in ("", "None") else value
     return line
@@ -60,7 +59,7 @@ class ConversationFeed:
         """Adds the line if a person has the conversation; returns its id."""
         entry_id = await self.scripts.run("feed_append", conversation_id, json.dumps(
             {k: v for k, v in line.items() if v is not None}))
-        return entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+        return None if entry_id is None else text(entry_id)
 
     async def since(self, conversation_id: str, last_id: str = "0",
                     block_ms: Optional[int] = None, count: int = 200) -> List[FeedEntry]:
@@ -70,6 +69,5 @@ class ConversationFeed:
         entries: List[FeedEntry] = []
         for _stream, items in reply or []:
             for entry_id, fields in items:
-                entry_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
-                entries.append((entry_id, _decoded(fields)))
+                entries.append((text(entry_id), _decoded(fields)))
         return entries

@@ -17,6 +17,7 @@ from redis.exceptions import RedisError, ResponseError
 from router import keys
 from router.handoff.queue import QueueError
 from router.handoff.scripts import Scripts
+from router.redis_values import text, text_map
 from router.relay.rasa_api import RasaClient, RasaRefused, RasaUnavailable
 
 log = logging.getLogger(__name__)
@@ -59,16 +60,9 @@ class Outbox:
         status, value = await self.scripts.run(
             "outbox_put", conversation_id, from_agent or "", request_id or "",
             json.dumps(command))
-        status = status.decode() if isinstance(status, bytes) else status
-        value = value.decode() if isinstance(value, bytes) else value
-        if status == "error":
-            raise QueueError(value)
-        return value if status == "ok" else None
-
-
-def _fields(raw: Dict[Any, Any]) -> Dict[str, str]:
-    return {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes)
-                                                           else v) for k, v in raw.items()}
+        if text(status) == "error":
+            raise QueueError(text(value))
+        return text(value) if text(status) == "ok" else None
 
 
 Entry = Tuple[str, Dict[str, str]]
@@ -126,8 +120,7 @@ class DeliveryWorker:
         for _stream, items in reply or []:
             for entry_id, fields in items:
                 if fields:  # a pending entry trimmed away comes back empty
-                    entries.append((entry_id.decode() if isinstance(entry_id, bytes)
-                                    else entry_id, _fields(fields)))
+                    entries.append((text(entry_id), text_map(fields)))
                 else:
                     await self.redis.xack(keys.RELAY_OUTBOX, keys.RELAY_GROUP, entry_id)
         return entries

@@ -2,10 +2,6 @@
 -- Returns 1, or 0 when the id is taken.
 local agent_id = ARGV[2]
 if redis.call('EXISTS', key('agent', agent_id)) == 1 then return 0 end
-local fields = {}
-for name, value in pairs(cjson.decode(ARGV[3])) do
-  table.insert(fields, name); table.insert(fields, tostring(value))
-end
-redis.call('HSET', key('agent', agent_id), unpack(fields))
+redis.call('HSET', key('agent', agent_id), unpack(flat(cjson.decode(ARGV[3]))))
 redis.call('SADD', K.agent_ids, agent_id)
 return 1

@@ -12,11 +12,8 @@ if fields.role == 'agent' and redis.call('HGET', account, 'role') == 'admin' the
   end
   if admins <= 1 then return 'last_admin' end
 end
-local flat = {}
-for name, value in pairs(fields) do
-  table.insert(flat, name); table.insert(flat, tostring(value))
-end
-if #flat > 0 then redis.call('HSET', account, unpack(flat)) end
+local changes = flat(fields)
+if #changes > 0 then redis.call('HSET', account, unpack(changes)) end
 if changed_password then
   for _, token_hash in ipairs(redis.call('SMEMBERS', key('agent_sessions', agent_id))) do
     redis.call('DEL', key('session', token_hash))

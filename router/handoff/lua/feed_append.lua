@@ -3,8 +3,5 @@
 -- Returns the stream id, or false when the bot has the conversation.
 local conversation_id = ARGV[2]
 if redis.call('EXISTS', key('owner', conversation_id)) == 0 then return false end
-local fields = {}
-for name, value in pairs(cjson.decode(ARGV[3])) do
-  table.insert(fields, name); table.insert(fields, tostring(value))
-end
-return redis.call('XADD', key('feed', conversation_id), 'MAXLEN', '~', 5000, '*', unpack(fields))
+return redis.call('XADD', key('feed', conversation_id), 'MAXLEN', '~', 5000, '*',
+                  unpack(flat(cjson.decode(ARGV[3]))))

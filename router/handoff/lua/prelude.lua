@@ -32,15 +32,19 @@ local function owner_agent(conversation_id)
   if owner and string.sub(owner, 1, 6) == 'agent:' then return string.sub(owner, 7) end
   return nil
 end
+-- A JSON object's fields as the flat name, value, name, value ... list HSET and XADD take.
+local function flat(object)
+  local fields = {}
+  for name, value in pairs(object) do
+    table.insert(fields, name); table.insert(fields, tostring(value))
+  end
+  return fields
+end
 -- Add a command for Rasa to the relay outbox (router/relay/outbox.py); `fields_json` is a
 -- JSON object of strings, `conversation_id` is added.
 local function to_outbox(fields_json, conversation_id)
   if fields_json == nil or fields_json == '' then return nil end
-  local fields = {'conversation_id', conversation_id}
-  for name, value in pairs(cjson.decode(fields_json)) do
-    if name ~= 'conversation_id' then
-      table.insert(fields, name); table.insert(fields, tostring(value))
-    end
-  end
-  return redis.call('XADD', K.outbox, '*', unpack(fields))
+  local command = cjson.decode(fields_json)
+  command.conversation_id = conversation_id
+  return redis.call('XADD', K.outbox, '*', unpack(flat(command)))
 end
