@@ -11,7 +11,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import requests
 import websocket
@@ -105,3 +105,12 @@ class Browser:
         except ProcessLookupError:
             pass
         self.profile.cleanup()
+
+
+def running_browser() -> Iterator[Browser]:
+    """A browser for a fixture: started, yielded, always closed."""
+    made = Browser()
+    try:
+        yield made
+    finally:
+        made.close()

@@ -5,7 +5,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.e2e.browser import Browser
+from tests.e2e.browser import Browser, running_browser
 from tests.e2e.conftest import RunningBot
 
 BOT_LINES = "[...document.querySelectorAll('.message--bot')].map(e => e.textContent)"
@@ -14,9 +14,7 @@ USER_LINES = "[...document.querySelectorAll('.message--user')].map(e => e.textCo
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    made = Browser()
-    yield made
-    made.close()
+    yield from running_browser()
 
 
 def type_and_send(browser: Browser, text: str) -> None:

@@ -14,7 +14,7 @@ from redis import asyncio as aioredis
 
 from router.agents.directory import Agent, AgentDirectory
 from router.handoff.queue import HandoffQueue
-from tests.e2e.browser import Browser
+from tests.e2e.browser import Browser, running_browser
 from tests.e2e.conftest import RunningBot
 from tests.e2e.test_chat_page import type_and_send, wait_for_bot_line
 
@@ -80,16 +80,12 @@ def agent(fresh_shop: RunningBot) -> Iterator[str]:
 # The browsers are torn down before `agent`, so no heartbeat puts Sam online again.
 @pytest.fixture
 def console(agent: str) -> Iterator[Browser]:
-    made = Browser()
-    yield made
-    made.close()
+    yield from running_browser()
 
 
 @pytest.fixture
 def customer_page(agent: str) -> Iterator[Browser]:
-    made = Browser()
-    yield made
-    made.close()
+    yield from running_browser()
 
 
 @pytest.fixture
@@ -101,9 +97,7 @@ def admin(fresh_shop: RunningBot) -> Iterator[str]:
 # Torn down before `admin`, so no heartbeat puts Ada online again.
 @pytest.fixture
 def admin_console(admin: str) -> Iterator[Browser]:
-    made = Browser()
-    yield made
-    made.close()
+    yield from running_browser()
 
 
 def fill_sign_in(console: Browser, password: str, agent_id: str = AGENT_ID) -> None:
