@@ -4,6 +4,7 @@ with an offer to leave a message that becomes a ticket."""
 import json
 import time
 
+import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from redis import asyncio as aioredis
 
@@ -53,3 +54,32 @@ async def test_a_left_message_becomes_a_ticket_with_the_context(
     [(ticket_id, fields)] = await action_redis.xrange(keys.TICKETS)
     assert dispatcher.messages[0]["ticket_id"] == ticket_id
     assert json.loads(fields["packet"])["slots"]["order_id"] == "482913"
+
+
+@pytest.mark.parametrize("metadata, expected", [
+    ({"customer_priority": 2}, 2), ({"customer_priority": 7}, 0),
+    ({"customer_priority": "vip"}, 0), ({}, 0), (None, 0),
+])
+async def test_a_channel_may_mark_a_customer_as_priority(
+    action_redis: aioredis.Redis, metadata: object, expected: int,
+) -> None:
+    await action_redis.zadd(keys.AGENTS_ONLINE, {"ana": time.time()})
+    t = tracker("a person please", intent="request_human",
+                slots={"session_started_metadata": metadata})
+    await ActionHandoff().run(CollectingDispatcher(), t, domain())
+    packet = json.loads(await action_redis.get(keys.handoff_packet("test-customer")))
+    assert packet["customer_priority"] == expected
+
+
+async def test_a_conversation_a_person_already_has_is_not_queued_again(
+    action_redis: aioredis.Redis,
+) -> None:
+    await action_redis.zadd(keys.AGENTS_ONLINE, {"ana": time.time()})
+    await action_redis.set(keys.conversation_owner("test-customer"), "agent:ana")
+    dispatcher = CollectingDispatcher()
+    events = await ActionHandoff().run(dispatcher, tracker("hello?", intent="request_human"),
+                                       domain())
+    assert dispatcher.messages == []  # the person answers, not the bot
+    assert [e["event"] for e in events] == ["pause"]
+    assert await action_redis.zcard(keys.HANDOFF_QUEUE) == 0
+    assert await action_redis.get(keys.conversation_owner("test-customer")) == "agent:ana"

@@ -1,12 +1,16 @@
 """Our web service: the chat page, where it connects, health, and JSON errors."""
 
+from pathlib import Path
 from typing import AsyncIterator
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from redis import asyncio as aioredis
 
+from router.agents.directory import AgentDirectory
 from router.settings import WebSettings
 from router.web import create_app
+from router.web.app import ensure_first_admin
 from stack.redis_server import EmbeddedRedis, free_port
 
 
@@ -81,14 +85,12 @@ async def test_wrong_methods_answer_json(client: TestClient) -> None:
 async def test_the_openapi_file_describes_every_route_and_only_those(client: TestClient) -> None:
     import yaml
 
-    from router.web.app import create_app as make
-
     reply = await client.get("/api/openapi.yml")
     assert reply.status == 200
     spec = yaml.safe_load(await reply.text())
     documented = {(method.upper(), path) for path, item in spec["paths"].items()
                   for method in item if method != "parameters"}
-    app = make(WebSettings(background_tasks=False))
+    app = create_app(WebSettings(background_tasks=False))
     served = {(route.method, route.resource.canonical) for route in app.router.routes()
               if route.method != "HEAD" and route.resource is not None
               and not route.resource.canonical.startswith("/static")}
@@ -110,3 +112,28 @@ async def test_an_api_call_with_redis_away_answers_json_503() -> None:
         assert "cannot reach Redis" in (await reply.json())["error"]
     finally:
         await client.close()
+
+
+async def test_the_console_page_may_only_load_its_own_scripts(client: TestClient) -> None:
+    reply = await client.get("/console")
+    assert reply.status == 200 and 'id="login-form"' in await reply.text()
+    assert reply.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert reply.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_a_fresh_install_gets_one_admin_with_a_private_password_file(
+    redis_server: EmbeddedRedis, tmp_path: Path,
+) -> None:
+    redis = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
+    await redis.flushdb()
+    directory = AgentDirectory(redis)
+    settings = WebSettings(first_admin_password_file=tmp_path / "var" / "admin_password")
+    await ensure_first_admin(directory, settings)
+    password = settings.first_admin_password_file.read_text().strip()  # type: ignore[union-attr]
+    assert (settings.first_admin_password_file.stat().st_mode & 0o777) == 0o600  # type: ignore
+    admin = await directory.authenticate("admin", password)
+    assert admin is not None and admin.is_admin
+    await ensure_first_admin(directory, settings)  # a second start changes nothing
+    assert await directory.count() == 1
+    assert await directory.authenticate("admin", password) is not None
+    await redis.close()
