@@ -180,11 +180,13 @@ class HandoffQueue:
         return returned
 
     # --- Position updates -----------------------------------------------------------------
-    async def positions_to_tell(self) -> List[Waiting]:
-        """Waiting customers whose place in line changed since they were last told."""
+    async def positions_to_tell(self, waiting: Optional[List[Waiting]] = None
+                                ) -> List[Waiting]:
+        """Waiting customers whose place in line changed since they were last told
+        (`waiting`: the line, if the caller has just read it)."""
         told = {text(k): int(v) for k, v in
                 (await self.redis.hgetall(keys.QUEUE_TOLD_POSITION)).items()}
-        return [entry for entry in await self.waiting()
+        return [entry for entry in (await self.waiting() if waiting is None else waiting)
                 if told.get(entry.conversation_id) != entry.position]
 
     async def mark_told(self, conversation_id: str, position: int) -> None:

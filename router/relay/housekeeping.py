@@ -6,23 +6,34 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import List, Optional
 
 from redis import asyncio as aioredis
 from redis.exceptions import RedisError
 
 from router import keys
-from router.handoff.queue import EXPIRED, HandoffQueue, QueueError
+from router.handoff.ordering import estimated_wait_minutes
+from router.handoff.queue import EXPIRED, HandoffQueue, QueueError, Waiting
 from router.relay.notices import queue_notice, returned_notice
 from router.relay.outbox import Outbox, line_command, resume_command
 
 log = logging.getLogger(__name__)
 
 
-async def tell_positions(queue: HandoffQueue, outbox: Outbox, now: float) -> int:
-    """A notice to every waiting customer whose place changed; returns how many."""
+async def tell_positions(queue: HandoffQueue, outbox: Outbox, now: float,
+                         waiting: Optional[List[Waiting]] = None) -> int:
+    """A notice to every waiting customer whose place changed; returns how many.
+    `waiting`: the line if the caller has just read it."""
+    changed = await queue.positions_to_tell(waiting)
+    if not changed:
+        return 0
+    # Read once for all of them: the agents online and the recent handling times.
+    agents_online, handle_times = await queue.agents_online(now), await queue.handle_times()
     told = 0
-    for entry in await queue.positions_to_tell():
-        notice = queue_notice(entry.position, await queue.estimated_wait(entry.position, now))
+    for entry in changed:
+        minutes = estimated_wait_minutes(entry.position, agents_online, handle_times,
+                                         queue.settings)
+        notice = queue_notice(entry.position, minutes)
         await outbox.put(entry.conversation_id, line_command(notice["text"], notice["metadata"]))
         await queue.mark_told(entry.conversation_id, entry.position)
         told += 1
@@ -42,10 +53,11 @@ async def return_lost_agents(queue: HandoffQueue, outbox: Outbox, now: float) ->
     return returned
 
 
-async def expire_waiting(queue: HandoffQueue, now: float) -> int:
+async def expire_waiting(queue: HandoffQueue, now: float,
+                         waiting: Optional[List[Waiting]] = None) -> int:
     """Customers waiting longer than `max_wait` become tickets; the bot tells them so."""
     expired = 0
-    for entry in await queue.waiting():
+    for entry in await queue.waiting() if waiting is None else waiting:
         if now - entry.enqueued_at < queue.settings.max_wait:
             continue  # the line is ordered by score, not age: look at everyone
         try:
@@ -69,8 +81,10 @@ async def run(redis: aioredis.Redis, queue: HandoffQueue, outbox: Outbox,
                 while not stop.is_set():
                     now = time.time()
                     await return_lost_agents(queue, outbox, now)
-                    await expire_waiting(queue, now)
-                    await tell_positions(queue, outbox, now)
+                    waiting = await queue.waiting()
+                    if await expire_waiting(queue, now, waiting):
+                        waiting = await queue.waiting()  # the line moved up
+                    await tell_positions(queue, outbox, now, waiting)
                     await changes.get_message(ignore_subscribe_messages=True, timeout=interval)
         except (RedisError, OSError) as error:
             log.warning("Housekeeping: Redis unreachable (%s); retrying.", error)
