@@ -45,7 +45,10 @@ class ActionWelcomeBack(Action):
         else:
             dispatcher.utter_message(response="utter_welcome_back_handed_back", agent=agent,
                                      handoff={"state": "with_bot", "agent_name": agent})
-        return [SlotSet("handoff_unavailable", False)]
+        # Rasa's `execute` runs this action and stops; ending on action_listen in the same
+        # tracker update (under the conversation's lock) means the customer's next message,
+        # even a click on a rating button a moment later, meets a bot that is listening.
+        return [SlotSet("handoff_unavailable", False), ActionExecuted("action_listen")]
 
 
 class ActionRecordHandoffRating(Action):

@@ -176,8 +176,5 @@ class DeliveryWorker:
             {"event": "slot", "name": "handoff_agent", "value": command.get("agent_name")},
             {"event": "action", "name": "action_listen"},
         ], push_to_customer=False)
+        # The action ends on action_listen itself (actions/after_handoff.py).
         await self.rasa.execute(conversation_id, WELCOME_BACK_ACTION)
-        # `execute` runs the action and stops; the bot then listens, as after any turn (rules
-        # about the customer's next message expect it).
-        await self.rasa.append_events(conversation_id, [
-            {"event": "action", "name": "action_listen"}], push_to_customer=False)

@@ -26,7 +26,9 @@ async def test_the_bot_greets_the_customer_again_for_each_outcome(
 ) -> None:
     dispatcher = CollectingDispatcher()
     t = tracker("", slots={"handoff_outcome": outcome, "handoff_agent": "Sam"})
-    await ActionWelcomeBack().run(dispatcher, t, domain())
+    events = await ActionWelcomeBack().run(dispatcher, t, domain())
+    # The bot listens right after, in the same step: a quick reply meets a listening bot.
+    assert events[-1]["event"] == "action" and events[-1]["name"] == "action_listen"
     [message] = dispatcher.messages
     assert message["response"] == response
     assert message["handoff"]["state"] == "with_bot"  # the web chat hides its status line

@@ -122,18 +122,17 @@ async def test_a_refused_command_is_dropped_not_retried_forever(
     assert posted_texts(fake) == ["after it"]
 
 
-async def test_resume_un_pauses_greets_and_listens(redis: aioredis.Redis, rasa: tuple) -> None:
+async def test_resume_un_pauses_and_greets(redis: aioredis.Redis, rasa: tuple) -> None:
     fake, client = rasa
     worker = DeliveryWorker(redis, client, "web-1", block_ms=10)
     await worker.ensure_group()
     await Outbox(redis).put("c1", resume_command("handed_back", "Ana"))
     await worker.run_once()
-    resume, execute, listen = fake.calls
+    resume, execute = fake.calls
     assert [e["event"] for e in resume["body"]][0] == "resume"
     assert {"event": "slot", "name": "handoff_agent", "value": "Ana"} in resume["body"]
     assert execute["path"] == "/conversations/c1/execute"
     assert execute["body"] == {"name": "action_welcome_back"}
-    assert listen["body"] == [{"event": "action", "name": "action_listen"}]
 
 
 def test_a_resume_is_done_once_the_bot_greeted_after_the_last_pause() -> None:
