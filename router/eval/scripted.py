@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Protocol, Sequence
 
 import yaml
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from router.scoring import BotTurn, ScorerSettings, UserTurn, assess
+from router.scoring import BotTurn, ScorerSettings, UserTurn, assess_all
+from router.scoring.combiner import LearnedModel
 from router.scoring.conversation import Turn
 
 CONVERSATIONS_DIR = Path(__file__).resolve().parent.parent / "conversations"
@@ -62,23 +63,32 @@ def default_paths() -> List[Path]:
     return sorted(CONVERSATIONS_DIR.glob("*.yml"))
 
 
-def first_handoff(script: Script, settings: ScorerSettings) -> Optional[int]:
+def first_handoff(turns: Sequence[Turn], settings: ScorerSettings,
+                  learned: Optional[LearnedModel] = None) -> Optional[int]:
     """The customer turn (1-based) on which the scorer hands off, if any."""
-    customer_turn = 0
-    for index, turn in enumerate(script.turns):
-        if isinstance(turn, UserTurn):
-            customer_turn += 1
-            if assess(script.turns[: index + 1], settings).handoff:
-                return customer_turn
+    for number, assessment in enumerate(assess_all(turns, settings, learned), start=1):
+        if assessment.handoff:
+            return number
     return None
 
 
 def evaluate(scripts: List[Script], settings: ScorerSettings) -> Dict[str, Any]:
     """Run the scorer over every script and report `score`'s figures."""
-    return score(scripts, {script.name: first_handoff(script, settings) for script in scripts})
+    return score(scripts, {script.name: first_handoff(script.turns, settings)
+                           for script in scripts})
 
 
-def score(scripts: List[Script], handed_off_at: Dict[str, Optional[int]]) -> Dict[str, Any]:
+class LabelledConversation(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def should_hand_off(self) -> bool: ...
+    @property
+    def hand_off_at(self) -> Optional[int]: ...
+
+
+def score(scripts: Sequence[LabelledConversation], handed_off_at: Dict[str, Optional[int]]
+          ) -> Dict[str, Any]:
     """Handoff precision and recall over conversations, and how early or late the right
     handoffs came, given the turn each conversation was handed off on (None: never)."""
     true_pos = false_pos = false_neg = 0
@@ -104,6 +114,9 @@ def score(scripts: List[Script], handed_off_at: Dict[str, Optional[int]]) -> Dic
         "on_time": sum(1 for o in offsets if o == 0),
         "early": sum(1 for o in offsets if o < 0),
         "late": sum(1 for o in offsets if o > 0),
+        # Handoffs on the labelled turn or one either side, of all the right handoffs.
+        "within_one_turn": round(sum(1 for o in offsets if abs(o) <= 1) / len(offsets), 3)
+        if offsets else None,
         "mean_turns_off": _mean_abs(offsets),
         "details": details,
     }

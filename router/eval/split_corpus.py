@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-from router.eval.corpus import CORPUS_DIR, SPLITS, _parse, as_yaml, fingerprint, split
-
 import yaml
+
+from router.eval.corpus import CORPUS_DIR, SPLITS, _parse, as_yaml, fingerprint, split
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -77,16 +77,18 @@ def dialogues(path: Path) -> Iterator[List[Line]]:
         yield current
 
 
-def intent_for(act: str) -> str:
-    """MultiWOZ prefixes acts with a domain ("hotel-inform"); the act itself is what matters."""
-    base = act.rsplit("-", 1)[-1]
-    return ACT_TO_INTENT.get(base, base)
+def intent_for(act: str) -> Optional[str]:
+    """Our intent for a dialogue act, where one means the same thing; else None. MultiWOZ
+    prefixes acts with a domain ("hotel-inform"); the act itself is what matters. Acts such as
+    "request" (asking for a detail) are not requests in our intents' sense: a user asking
+    three details in a row is not repeating themselves, so they are left unnamed."""
+    return ACT_TO_INTENT.get(act.rsplit("-", 1)[-1])
 
 
-def as_turn(line: Line, sentiment: float) -> Turn:
+def as_turn(line: Line, sentiment: float, meaning: Optional[str] = None) -> Turn:
     if line.role == "SYSTEM":
         # A dialogue act ("request", "offer") is not a response name: two different questions
         # share one. Unnamed, the bot's turns are compared by their text.
         return BotTurn(action="bot", text=line.text)
     return UserTurn(text=line.text, intent=intent_for(line.act), confidence=1.0,
-                    sentiment=sentiment)
+                    sentiment=sentiment, meaning=meaning)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
+from router.transcript import AGENT, CUSTOMER, Line, assessments_by_line, lines_from_events
+
 PACKET_VERSION = 1
 # Slots that are bookkeeping, not facts about the customer's case.
 # Intents that say how the conversation goes, not what the customer needs done.
@@ -18,35 +20,19 @@ INTERNAL_SLOTS = {"frustration", "requested_slot", "order_id_attempts", "handoff
 def transcript(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """User and bot lines in order, each user line with intent, confidence and sentiment,
     and the assessment the router made of it."""
-    lines: List[Dict[str, Any]] = []
-    for event in events:
-        kind = event.get("event")
-        if kind == "user":
-            parse = event.get("parse_data") or {}
-            intent = parse.get("intent") or {}
-            lines.append({
-                "from": "customer", "text": event.get("text") or "",
-                "timestamp": event.get("timestamp"),
-                "intent": intent.get("name"), "confidence": intent.get("confidence"),
-                "sentiment": (parse.get("sentiment") or {}).get("score"),
-                "assessment": None,
-            })
-        elif kind == "bot":
-            metadata = event.get("metadata") or {}
-            if metadata.get("agent_name"):  # a person's line from an earlier handoff
-                lines.append({"from": "agent", "text": event.get("text") or "",
-                              "timestamp": event.get("timestamp"),
-                              "agent_name": metadata["agent_name"]})
-            else:
-                lines.append({"from": "bot", "text": event.get("text") or "",
-                              "timestamp": event.get("timestamp"),
-                              "response": metadata.get("utter_action")})
-        elif kind == "slot" and event.get("name") == "frustration" and event.get("value"):
-            for line in reversed(lines):
-                if line["from"] == "customer":
-                    line["assessment"] = event["value"]
-                    break
-    return lines
+    assessments = assessments_by_line(events)
+    return [_packet_line(line, assessments.get(index))
+            for index, line in enumerate(lines_from_events(events))]
+
+
+def _packet_line(line: Line, assessment: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    said = {"from": line.speaker, "text": line.text, "timestamp": line.timestamp}
+    if line.speaker == CUSTOMER:
+        return {**said, "intent": line.intent, "confidence": line.confidence,
+                "sentiment": line.sentiment, "assessment": assessment}
+    if line.speaker == AGENT:  # a person's line from an earlier handoff
+        return {**said, "agent_name": line.agent_name}
+    return {**said, "response": line.response}
 
 
 def summary(lines: List[Dict[str, Any]], slots: Dict[str, Any]) -> Dict[str, Any]:

@@ -16,30 +16,24 @@ from redis import asyncio as aioredis
 from router import keys
 from router.handoff.scripts import Scripts
 from router.redis_values import text, text_map
+from router.transcript import AGENT, CUSTOMER, line_from_event
 
 FeedEntry = Tuple[str, Dict[str, Any]]
 
 
 def feed_line(event: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     """The console's view of a Rasa event (as Rasa publishes it), or None if not a line."""
-    kind = event.get("event")
-    if kind == "user":
-        parse = event.get("parse_data") or {}
-        intent = parse.get("intent") or {}
-        return {"from": "customer", "text": event.get("text") or "",
-                "timestamp": event.get("timestamp"), "intent": intent.get("name") or "",
-                "confidence": intent.get("confidence") or 0.0,
-                "sentiment": (parse.get("sentiment") or {}).get("score") or 0.0}
-    if kind == "bot":
-        metadata = event.get("metadata") or {}
-        agent_name = metadata.get("agent_name")
-        line = {"from": "agent" if agent_name else "bot", "text": event.get("text") or "",
-                "timestamp": event.get("timestamp")}
-        if agent_name:
-            line.update(agent_name=agent_name, agent_id=metadata.get("agent_id") or "",
-                        relay_id=metadata.get("relay_id") or "")
-        return line
-    return None
+    line = line_from_event(event)
+    if line is None:
+        return None
+    said = {"from": line.speaker, "text": line.text, "timestamp": line.timestamp}
+    if line.speaker == CUSTOMER:
+        return {**said, "intent": line.intent or "", "confidence": line.confidence or 0.0,
+                "sentiment": line.sentiment or 0.0}
+    if line.speaker == AGENT:
+        return {**said, "agent_name": line.agent_name, "agent_id": line.agent_id,
+                "relay_id": line.relay_id}
+    return said
 
 
 def _decoded(fields: Dict[Any, Any]) -> Dict[str, Any]:

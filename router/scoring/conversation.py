@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Union
+from typing import Iterable, List, Optional, Sequence, Union
+
+from router.transcript import BOT, CUSTOMER, Line
 
 
 @dataclass(frozen=True)
@@ -14,6 +16,8 @@ class UserTurn:
     # VADER's compound score in [-1, 1], as the sentiment component stores it.
     sentiment: float = 0.0
     timestamp: float = 0.0
+    # The line's sentence embedding, encoded (router/scoring/meaning.py); None when unknown.
+    meaning: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -34,3 +38,19 @@ def user_turns(conversation: Conversation) -> List[UserTurn]:
 
 def bot_turns(conversation: Conversation) -> List[BotTurn]:
     return [turn for turn in conversation if isinstance(turn, BotTurn)]
+
+
+def turns_from_lines(lines: Iterable[Line]) -> List[Turn]:
+    """The transcript's customer and bot lines as turns (a person's lines are not the bot's
+    doing, and the router does not score while a person has the conversation)."""
+    turns: List[Turn] = []
+    for line in lines:
+        if line.speaker == CUSTOMER:
+            turns.append(UserTurn(text=line.text, intent=line.intent,
+                                  confidence=line.confidence or 0.0,
+                                  sentiment=line.sentiment or 0.0,
+                                  timestamp=line.timestamp or 0.0, meaning=line.meaning))
+        elif line.speaker == BOT:
+            turns.append(BotTurn(action=line.response or "bot", text=line.text,
+                                 timestamp=line.timestamp or 0.0))
+    return turns

@@ -59,3 +59,38 @@ def capital_share(text: str) -> tuple[int, float]:
     if not letters:
         return 0, 0.0
     return len(letters), sum(ch.isupper() for ch in letters) / len(letters)
+
+
+# Saying they will take their money or their word elsewhere: the last warning before a
+# customer is lost. Stems, not sentences, so "I'll dispute it with my bank", "chargeback",
+# "never ordering from you again" and "leaving a review everywhere" all count.
+_THREAT_TO_LEAVE = re.compile(
+    r"\b(charge ?back|dispute|lawyer|attorney|small claims|consumer (protection|rights)|bbb|"
+    r"better business|trading standards|"
+    r"(bad|terrible|1[- ]star|one[- ]star|negative|honest) review|review (everywhere|online)|"
+    r"trustpilot|yelp|social media|twitter|tell (everyone|all my friends)|"
+    r"never (order|ordering|buy|buying|shop|shopping|use|using)\b.{0,20}\b(again|you)|"
+    r"(shop|order|buy|go|going) (somewhere else|elsewhere)|competitor|"
+    r"cancel (my|the) (whole )?(account|everything)|close my account|"
+    r"done with (you|this|pinecone))",
+    re.IGNORECASE,
+)
+# Words of praise or thanks: sincere after a good answer, sarcastic after a failed one.
+_PRAISE = re.compile(
+    r"\b(thanks?|thank you|thx|ty|great|wonderful|brilliant|fantastic|amazing|awesome|"
+    r"perfect|lovely|super|helpful|genius|marvell?ous|splendid|terrific|impressive|"
+    r"nice one|well done|good job|so helpful)\b",
+    re.IGNORECASE,
+)
+
+
+def threat_to_leave(text: str) -> bool:
+    return bool(_THREAT_TO_LEAVE.search(text))
+
+
+def praise(text: str) -> bool:
+    return bool(_PRAISE.search(text))
+
+
+def word_count(text: str) -> int:
+    return len(text.split())

@@ -1,59 +1,121 @@
-"""Combine the signals into one explainable assessment of the newest user turn."""
+"""The assessment of the newest customer turn: the state carried from earlier turns, advanced
+by this turn's evidence, combined into one explained score, and the decision to hand off."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
-from router.scoring.conversation import Conversation, user_turns
+from router.scoring.combiner import LearnedModel, combine, hand_set
+from router.scoring.conversation import Conversation, UserTurn, user_turns
 from router.scoring.settings import ScorerSettings
-from router.scoring.signals import SIGNALS, Signal
+from router.scoring.signals import latest_bot_reply, repeated_request, rephrased, understood
+from router.scoring.state import FrustrationState, advance
+
+ASKED_FOR_A_PERSON = "customer asked for a person"
+ACCEPTED_OFFER = "customer accepted the offer of a person"
+STILL_ON_IT = ("the bot offered a person for a problem it cannot solve, and the customer is "
+               "still on it")
 
 
 @dataclass(frozen=True)
 class Assessment:
     score: float
-    # Each signal's share of the score (weight x strength), for explaining it.
+    # Each signal's share of the score (weight x evidence, or log-odds for the learned one).
     contributions: Dict[str, float] = field(default_factory=dict)
     reasons: List[str] = field(default_factory=list)
-    # The turn looks dissatisfied (score at or above the concern threshold).
+    # This turn on its own looks unhappy with the bot's last answer (its own evidence,
+    # combined with the hand-set weights, at or above the concern threshold).
     concerned: bool = False
     handoff: bool = False
     handoff_reason: Optional[str] = None
+    state: FrustrationState = field(default_factory=FrustrationState)
+    combiner: str = "hand_set"
 
     def as_dict(self) -> dict:
         return {"score": self.score, "contributions": self.contributions,
                 "reasons": self.reasons, "concerned": self.concerned, "handoff": self.handoff,
-                "handoff_reason": self.handoff_reason}
+                "handoff_reason": self.handoff_reason, "state": self.state.as_dict(),
+                "combiner": self.combiner}
 
 
-def combine(contributions: List[float]) -> float:
-    """Noisy-OR: each signal removes its share of the remaining doubt. Stays in [0, 1], and
-    two medium signals together weigh more than either alone."""
-    doubt = 1.0
-    for contribution in contributions:
-        doubt *= 1.0 - contribution
-    return 1.0 - doubt
+def explicit_handoff(conversation: Conversation, s: ScorerSettings) -> Optional[str]:
+    """Why the customer's own words bring in a person now, whatever the score: they asked,
+    they said yes to the bot's offer, or they went on about a problem the bot had just said
+    it cannot solve (instead of declining the person it offered)."""
+    latest: UserTurn = user_turns(conversation)[-1]
+    if latest.intent in s.immediate_handoff_intents:
+        return ASKED_FOR_A_PERSON
+    reply = latest_bot_reply(conversation)
+    if reply is None or reply.action not in s.person_offer_responses:
+        return None
+    if latest.intent in s.accept_intents:
+        return ACCEPTED_OFFER
+    if reply.action in s.unsolved_offer_responses and latest.intent not in s.decline_intents \
+            and _same_problem(conversation, s):
+        return STILL_ON_IT
+    return None
 
 
-def assess(conversation: Conversation, settings: Optional[ScorerSettings] = None) -> Assessment:
-    settings = settings or ScorerSettings()
-    users = user_turns(conversation)
-    if not users:
-        return Assessment(score=0.0)
-    fired: List[Signal] = [signal for signal in
-                           (measure(conversation, settings) for measure in SIGNALS.values())
-                           if signal.strength > 0]
-    contributions = {s.name: round(settings.weight(s.name) * s.strength, 4) for s in fired}
-    score = round(combine(list(contributions.values())), 4)
-    ranked = sorted(fired, key=lambda s: contributions[s.name], reverse=True)
-    reasons = [s.reason for s in ranked if s.reason and contributions[s.name] > 0]
-    concerned = score >= settings.concern_threshold
-    if users[-1].intent in settings.immediate_handoff_intents:
-        return Assessment(score, contributions, reasons, True, True,
-                          "customer asked for a person")
-    if score >= settings.handoff_threshold:
+def _same_problem(conversation: Conversation, s: ScorerSettings) -> bool:
+    latest = user_turns(conversation)[-1]
+    if not understood(latest, s) or latest.intent in s.complaint_intents:
+        return True  # not understood, or a complaint: they are still on it
+    return repeated_request(conversation, s).strength > 0 or \
+        rephrased(conversation, s).strength > 0 or latest.intent in s.non_request_intents
+
+
+def _step(conversation: Conversation, previous: FrustrationState, s: ScorerSettings,
+          learned: Optional[LearnedModel]) -> Assessment:
+    state, fired = advance(previous, conversation, s)
+    combined = combine(state.evidence, s, learned)
+    score, shares, combiner = combined.score, combined.shares, combined.combiner
+    this_turn, _ = hand_set({signal.name: signal.strength for signal in fired}, s)
+    ranked = sorted((name for name, share in shares.items() if share > 0),
+                    key=lambda name: shares[name], reverse=True)
+    reasons = [state.reasons[name] for name in ranked if name in state.reasons]
+    concerned = this_turn >= s.concern_threshold
+    explicit = explicit_handoff(conversation, s)
+    if explicit:
+        return Assessment(score, shares, reasons, True, True, explicit, state, combiner)
+    if score >= combined.handoff_threshold:
         why = "; ".join(reasons[:3])
-        reached = f"frustration {score:.2f} reached {settings.handoff_threshold:.2f}"
-        return Assessment(score, contributions, reasons, concerned, True, f"{reached}: {why}")
-    return Assessment(score, contributions, reasons, concerned)
+        reached = f"frustration {score:.2f} reached {combined.handoff_threshold:.2f}"
+        return Assessment(score, shares, reasons, concerned, True, f"{reached}: {why}", state,
+                          combiner)
+    return Assessment(score, shares, reasons, concerned, False, None, state, combiner)
+
+
+def assess(conversation: Conversation, settings: Optional[ScorerSettings] = None,
+           previous: Optional[FrustrationState] = None,
+           learned: Optional[LearnedModel] = None) -> Assessment:
+    """The assessment of the newest customer turn. `previous` is the state after the turn
+    before (from the last assessment); without it, or if it is not that turn's, the state is
+    rebuilt from the first turn, which gives the same result at a cost that grows with the
+    conversation."""
+    s = settings or ScorerSettings()
+    ends = [i + 1 for i, turn in enumerate(conversation) if isinstance(turn, UserTurn)]
+    if not ends:
+        return Assessment(score=0.0)
+    if previous is not None and previous.turn == len(ends) - 1:
+        return _step(conversation, previous, s, learned)
+    return assess_all(conversation, s, learned)[-1]
+
+
+def assess_all(conversation: Conversation, settings: Optional[ScorerSettings] = None,
+               learned: Optional[LearnedModel] = None) -> List[Assessment]:
+    """The assessment of every customer turn in order, as the policy makes them live."""
+    s = settings or ScorerSettings()
+    state = FrustrationState()
+    assessments: List[Assessment] = []
+    for index, turn in enumerate(conversation):
+        if isinstance(turn, UserTurn):
+            assessment = _step(conversation[: index + 1], state, s, learned)
+            state = assessment.state
+            assessments.append(assessment)
+    return assessments
+
+
+def as_state(raw: Any) -> Optional[FrustrationState]:
+    """The state inside a stored assessment (the frustration slot's value), if any."""
+    return FrustrationState.from_dict(raw.get("state")) if isinstance(raw, dict) else None

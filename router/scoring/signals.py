@@ -1,12 +1,16 @@
-"""One function per frustration signal. Each looks at the conversation up to the newest user
-turn and returns its strength in [0, 1] with a reason a person can read."""
+"""One function per frustration signal. Each looks at the conversation up to the newest
+customer turn and says how strongly (0 to 1) that turn is evidence that the bot is failing the
+customer, with a reason a person can read. The state (router/scoring/state.py) accumulates the
+evidence over turns; every function here looks back a bounded number of turns, so scoring a
+turn costs the same at turn 5 and at turn 50.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional
 
-from router.scoring import cues
+from router.scoring import cues, meaning
 from router.scoring.conversation import BotTurn, Conversation, UserTurn, bot_turns, user_turns
 from router.scoring.settings import ScorerSettings
 
@@ -26,6 +30,44 @@ def _latest(conversation: Conversation) -> UserTurn:
     return user_turns(conversation)[-1]
 
 
+def latest_bot_reply(conversation: Conversation) -> Optional[BotTurn]:
+    """What the bot said right before the newest customer turn (None at the start)."""
+    seen_customer = False
+    for turn in reversed(conversation):
+        if isinstance(turn, UserTurn):
+            if seen_customer:
+                return None
+            seen_customer = True
+        elif seen_customer:
+            return turn
+    return None
+
+
+def _reply_key(turn: BotTurn) -> str:
+    # A named response is the same reply whatever values were filled in; unnamed ones (USS,
+    # a custom action's free text) are compared by their words.
+    return turn.action if turn.action != "bot" else turn.text.strip().lower()
+
+
+def is_request(turn: UserTurn, s: ScorerSettings) -> bool:
+    return bool(turn.intent) and turn.intent not in s.non_request_intents
+
+
+def understood(turn: UserTurn, s: ScorerSettings) -> bool:
+    return turn.intent not in s.fallback_intents and turn.confidence >= s.low_confidence
+
+
+def failure_context(conversation: Conversation, s: ScorerSettings) -> bool:
+    """The bot's last reply failed (admitted it, or said the same as before), or the customer's
+    previous line was not understood: praise now is not about a job well done."""
+    reply = latest_bot_reply(conversation)
+    if reply is not None and (reply.action in s.failure_responses
+                              or bot_repeated(conversation, s).strength > 0):
+        return True
+    users = user_turns(conversation)
+    return len(users) >= 2 and not understood(users[-2], s)
+
+
 def sentiment(conversation: Conversation, s: ScorerSettings) -> Signal:
     score = _latest(conversation).sentiment
     if score >= s.sentiment_neutral_above:
@@ -41,7 +83,7 @@ def sentiment_ema(scores: List[float], alpha: float) -> float:
 
 
 def sentiment_drop(conversation: Conversation, s: ScorerSettings) -> Signal:
-    scores = [turn.sentiment for turn in user_turns(conversation)]
+    scores = [turn.sentiment for turn in user_turns(conversation)[-(s.restate_window + 2):]]
     if len(scores) < 2:
         return Signal("sentiment_drop", 0.0)
     before = sentiment_ema(scores[:-1], s.sentiment_ema_alpha)
@@ -52,81 +94,74 @@ def sentiment_drop(conversation: Conversation, s: ScorerSettings) -> Signal:
                   f"mood dropped from {before:+.2f} to {scores[-1]:+.2f}")
 
 
-def repeated_intent(conversation: Conversation, s: ScorerSettings) -> Signal:
-    """The same request again, right after the bot answered it: the answer did not help.
-    Counts the run of identical requests at the end (a new topic in between resets it)."""
+def repeated_request(conversation: Conversation, s: ScorerSettings) -> Signal:
+    """The same request as one of the last few, after the bot answered it: the answer did
+    not help."""
     users = user_turns(conversation)
-    intent = users[-1].intent
-    if not intent or intent in s.non_request_intents or not bot_turns(conversation):
-        return Signal("repeated_intent", 0.0)
-    repeats = 0
-    for turn in reversed(users[:-1]):
-        if turn.intent != intent:
-            break
-        repeats += 1
-    if repeats == 0:
-        return Signal("repeated_intent", 0.0)
-    return Signal("repeated_intent", _clip(repeats / s.repeats_for_full_strength),
-                  f"asked for {intent} again ({repeats + 1} times in a row) after the bot answered")
+    latest = users[-1]
+    if not is_request(latest, s) or not bot_turns(conversation):
+        return Signal("repeated_request", 0.0)
+    earlier = users[-(s.restate_window + 1):-1]
+    times = sum(1 for turn in earlier if turn.intent == latest.intent) + 1
+    if times == 1:
+        return Signal("repeated_request", 0.0)
+    return Signal("repeated_request", 1.0,
+                  f"asked for {latest.intent} again ({times} times lately) after the bot answered")
 
 
-def _is_failed(turn: UserTurn, s: ScorerSettings) -> bool:
-    return turn.intent in s.fallback_intents or (
-        turn.intent is not None and turn.confidence < s.low_confidence)
-
-
-def fallbacks(conversation: Conversation, s: ScorerSettings) -> Signal:
+def rephrased(conversation: Conversation, s: ScorerSettings) -> Signal:
+    """The customer says again, in other words, what they said a moment ago: whatever the
+    NLU made of it, the bot's answer did not meet the need."""
     users = user_turns(conversation)
-    in_a_row = 0
-    for turn in reversed(users):
-        if not _is_failed(turn, s):
-            break
-        in_a_row += 1
-    if in_a_row == 0:
-        return Signal("fallbacks", 0.0)
-    total = sum(_is_failed(turn, s) for turn in users)
-    # Scattered misunderstandings count too, at half the rate of ones in a row.
-    strength = max(in_a_row / s.fallbacks_for_full_strength,
-                   total / (2 * s.fallbacks_for_full_strength))
-    return Signal("fallbacks", _clip(strength),
-                  f"bot did not understand {in_a_row} time(s) in a row ({total} in total)")
+    latest = users[-1]
+    if (not bot_turns(conversation) or cues.word_count(latest.text) < s.rephrase_min_words
+            or latest.intent in s.decline_intents):
+        return Signal("rephrased", 0.0)
+    now = meaning.decode(latest.meaning)
+    if now is None:
+        return Signal("rephrased", 0.0)
+    best, most_like = 0.0, 0
+    earlier = users[-(s.restate_window + 1):-1]
+    for back, turn in enumerate(reversed(earlier), start=1):
+        if cues.word_count(turn.text) < s.rephrase_min_words:
+            continue
+        similar = meaning.similarity(now, meaning.decode(turn.meaning))
+        if similar > best:
+            best, most_like = similar, back
+    strength = _clip((best - s.rephrase_from) / (s.rephrase_full - s.rephrase_from))
+    if strength == 0:
+        return Signal("rephrased", 0.0)
+    ago = "the line before" if most_like == 1 else f"{most_like} lines before"
+    return Signal("rephrased", strength,
+                  f"says again what they said {ago}, in other words (similarity {best:.2f})")
 
 
-def bot_loop(conversation: Conversation, s: ScorerSettings) -> Signal:
-    """The bot giving the same reply again: the same response (its wording may differ in the
-    filled-in values), or for unnamed replies the same text."""
-    bots: List[BotTurn] = bot_turns(conversation)
-    if len(bots) < s.bot_loop_length:
-        return Signal("bot_loop", 0.0)
-    last = bots[-s.bot_loop_length:]
-    same = {turn.action if turn.action != "bot" else turn.text for turn in last}
-    # Repeated "I didn't catch that" is the bot_failures signal's; not counted twice.
-    if len(same) > 1 or last[-1].action in s.failure_responses:
-        return Signal("bot_loop", 0.0)
-    return Signal("bot_loop", 1.0, f"bot gave the same reply {s.bot_loop_length} times in a row")
+def not_understood(conversation: Conversation, s: ScorerSettings) -> Signal:
+    latest = _latest(conversation)
+    if latest.intent is None or understood(latest, s):
+        return Signal("not_understood", 0.0)
+    return Signal("not_understood", 1.0, "the bot did not understand the message")
 
 
-def _moved_on(conversation: Conversation, s: ScorerSettings) -> bool:
-    """A clearly understood request the customer has not made before: they have left the
-    bot's earlier failures behind, which then no longer say the conversation is stuck."""
-    users = user_turns(conversation)
-    turn = users[-1]
-    asked_before = any(earlier.intent == turn.intent for earlier in users[:-1])
-    return (turn.intent is not None and turn.intent not in s.non_request_intents
-            and turn.confidence >= s.low_confidence and not asked_before)
+def bot_repeated(conversation: Conversation, s: ScorerSettings) -> Signal:
+    """The bot's last reply is one it already gave a moment ago."""
+    reply = latest_bot_reply(conversation)
+    if reply is None:
+        return Signal("bot_repeated", 0.0)
+    bots = bot_turns(conversation)
+    before = bots[-(s.bot_repeat_window + 1):-1]
+    key = _reply_key(reply)
+    if not key or all(_reply_key(turn) != key for turn in before):
+        return Signal("bot_repeated", 0.0)
+    return Signal("bot_repeated", 1.0, "the bot gave the same reply again")
 
 
-def bot_failures(conversation: Conversation, s: ScorerSettings) -> Signal:
-    """The bot's own replies admitting it failed ("didn't catch that", "can't find that
-    order") among its recent replies."""
-    if _moved_on(conversation, s):
-        return Signal("bot_failures", 0.0)
-    recent = bot_turns(conversation)[-s.bot_failure_window:]
-    failures = sum(1 for turn in recent if turn.action in s.failure_responses)
-    if failures == 0:
-        return Signal("bot_failures", 0.0)
-    return Signal("bot_failures", _clip(failures / s.bot_failures_for_full_strength),
-                  f"the bot could not help {failures} time(s) in its last {len(recent)} replies")
+def bot_failed(conversation: Conversation, s: ScorerSettings) -> Signal:
+    """The bot's last reply admitted it could not do what was asked."""
+    reply = latest_bot_reply(conversation)
+    if reply is None or reply.action not in s.failure_responses:
+        return Signal("bot_failed", 0.0)
+    return Signal("bot_failed", 1.0, f"the bot could not help ({reply.action})")
 
 
 def complaint(conversation: Conversation, s: ScorerSettings) -> Signal:
@@ -149,7 +184,9 @@ def punctuation(conversation: Conversation, s: ScorerSettings) -> Signal:
 
 
 def insult(conversation: Conversation, s: ScorerSettings) -> Signal:
-    if cues.insult(_latest(conversation).text):
+    latest = _latest(conversation)
+    # "holy crap that was fast": profanity in a delighted line is not aimed at anyone.
+    if cues.insult(latest.text) and latest.sentiment < s.delighted_from:
         return Signal("insult", 1.0, "insult or profanity")
     return Signal("insult", 0.0)
 
@@ -167,6 +204,22 @@ def correction(conversation: Conversation, s: ScorerSettings) -> Signal:
     return Signal("correction", 0.0)
 
 
+def threat_to_leave(conversation: Conversation, s: ScorerSettings) -> Signal:
+    if cues.threat_to_leave(_latest(conversation).text):
+        return Signal("threat_to_leave", 1.0,
+                      "threatens to leave (chargeback, dispute, bad review, going elsewhere)")
+    return Signal("threat_to_leave", 0.0)
+
+
+def sarcasm(conversation: Conversation, s: ScorerSettings) -> Signal:
+    """Praise or thanks right after the bot failed: "wonderful, thanks a lot for nothing"."""
+    latest = _latest(conversation)
+    praising = cues.praise(latest.text) or latest.intent == "thanks"
+    if praising and failure_context(conversation, s):
+        return Signal("sarcasm", 1.0, "thanks or praise right after the bot failed (sarcasm)")
+    return Signal("sarcasm", 0.0)
+
+
 def long_conversation(conversation: Conversation, s: ScorerSettings) -> Signal:
     count = len(user_turns(conversation))
     if count < s.long_conversation_from:
@@ -179,15 +232,18 @@ def long_conversation(conversation: Conversation, s: ScorerSettings) -> Signal:
 SIGNALS: Dict[str, Callable[[Conversation, ScorerSettings], Signal]] = {
     "sentiment": sentiment,
     "sentiment_drop": sentiment_drop,
-    "repeated_intent": repeated_intent,
-    "fallbacks": fallbacks,
-    "bot_loop": bot_loop,
-    "bot_failures": bot_failures,
+    "repeated_request": repeated_request,
+    "rephrased": rephrased,
+    "not_understood": not_understood,
+    "bot_repeated": bot_repeated,
+    "bot_failed": bot_failed,
     "complaint": complaint,
     "shouting": shouting,
     "punctuation": punctuation,
     "insult": insult,
     "frustration_phrase": frustration_phrase,
     "correction": correction,
+    "threat_to_leave": threat_to_leave,
+    "sarcasm": sarcasm,
     "long_conversation": long_conversation,
 }

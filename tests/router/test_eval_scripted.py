@@ -51,8 +51,8 @@ def test_scripts_load_with_sentiment(scripts_file: Path) -> None:
 def test_the_first_handoff_turn_and_figures(scripts_file: Path) -> None:
     scripts = load([scripts_file])
     settings = ScorerSettings()
-    assert first_handoff(scripts[0], settings) == 2
-    assert first_handoff(scripts[1], settings) is None
+    assert first_handoff(scripts[0].turns, settings) == 2
+    assert first_handoff(scripts[1].turns, settings) is None
     report = evaluate(scripts, settings)
     assert (report["precision"], report["recall"], report["on_time"]) == (1.0, 1.0, 1)
 

@@ -41,7 +41,7 @@ def test_overall_lines_are_not_turns(tmp_path: Path) -> None:
 def test_domain_prefixed_acts_map_to_intents() -> None:
     assert intent_for("hotel-inform") == "inform"
     assert intent_for("negate") == "deny"
-    assert intent_for("request_alts") == "request_alts"
+    assert intent_for("request_alts") is None  # asking for a detail is not one of our intents
 
 
 def test_json_report_has_the_documented_shape(tmp_path: Path, capsys: pytest.CaptureFixture

@@ -48,7 +48,8 @@ def test_the_conversation_starts_at_the_latest_session(domain: Domain) -> None:
     t = tracker(domain, ActionExecuted(ACTION_LISTEN_NAME), said("old", "greet"),
                 SessionStarted(), ActionExecuted(ACTION_LISTEN_NAME), said("new", "greet", -0.4),
                 BotUttered("Hi", metadata={"utter_action": "utter_greet"}))
-    turns = conversation_from_tracker(t)
+    turns, previous = conversation_from_tracker(t)
+    assert previous is None
     assert [turn.text for turn in turns] == ["new", "Hi"]
     assert turns[0].sentiment == -0.4 and turns[1].action == "utter_greet"
 

@@ -1,4 +1,4 @@
-"""Live router settings: defaults file, validated changes from the command line, and every
+"""Live router settings: defaults, validated changes from the command line, and every
 process picking a change up at once."""
 
 import json
@@ -22,7 +22,7 @@ def store(redis_server: EmbeddedRedis, monkeypatch: pytest.MonkeyPatch) -> redis
     return client
 
 
-def test_the_defaults_file_matches_the_documented_defaults() -> None:
+def test_without_overrides_the_settings_objects_defaults_apply() -> None:
     assert merged({}) == ScorerSettings()
 
 
