@@ -46,7 +46,7 @@ def _parse(raw: Dict[str, Any], source: str) -> Labelled:
         lines = tuple(str(turn["customer"]) for turn in raw["turns"])
         item = Labelled(str(raw["name"]), bool(raw["should_hand_off"]), raw.get("hand_off_at"),
                         lines, str(raw.get("persona") or ""), str(raw.get("why") or ""),
-                        source)
+                        str(raw.get("source") or source))
     except (KeyError, TypeError) as error:
         raise CorpusError(f"{where}: {error!r} (needs name, should_hand_off, turns with "
                           "`customer` lines)") from error

@@ -22,7 +22,7 @@ def _default_weights() -> Dict[str, float]:
         "sentiment": 0.20,
         "sentiment_drop": 0.15,
         "repeated_request": 0.35,
-        "rephrased": 0.35,
+        "rephrased": 0.25,
         "not_understood": 0.30,
         "bot_repeated": 0.35,
         "bot_failed": 0.30,
