@@ -17,7 +17,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 RASA := $(PY) -W ignore -m rasa
 
-.PHONY: help install model run chromium test test-unit test-e2e validate test-stories lint agents bench bench-relay bench-model bench-cv bench-nlu eval-uss eval-scripted settings lock clean
+.PHONY: help install model run chromium test test-unit test-e2e validate test-stories lint agents bench bench-relay bench-model bench-cv bench-nlu eval-uss eval-scripted eval-bot eval-nlu train-router settings lock clean
 
 help:
 	@echo "make run        start the bot, the action server, Redis and the chat page"
@@ -28,7 +28,10 @@ help:
 	@echo "make bench-cv   NLU cross-validation on our data: ours vs DIET"
 	@echo "make bench-nlu  BANKING77 accuracy of our NLU pipeline (DATA=$(DATA))"
 	@echo "make eval-uss   the frustration scorer on USS dialogues vs VADER (DATA=$(DATA))"
-	@echo "make eval-scripted  the router on our scripted conversations; hand-set vs learned"
+	@echo "make eval-bot   a split of evaluation/conversations through the real bot (SPLIT=dev)"
+	@echo "make eval-nlu   intent accuracy on the held-out customer lines"
+	@echo "make train-router  the learned combiner vs the hand-set weights (ARGS=\"--test --write\")"
+	@echo "make eval-scripted  the scorer alone on the older scripted conversations"
 	@echo "make settings   show the router's live settings; ARGS=\"set NAME VALUE\" changes one"
 
 $(INSTALLED): requirements.lock

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import shop_rules
+from actions.conversation import records_person_offer
 from actions.orders import FORM_RESET, order_or_apology
 from actions.shop import shop
 
@@ -18,6 +19,7 @@ class ActionChangeAddress(Action):
     def name(self) -> str:
         return "action_change_address"
 
+    @records_person_offer
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:

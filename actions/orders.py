@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import shop_rules
+from actions.conversation import records_person_offer
 from actions.shop import shop, today
 from actions.store import Order
 
@@ -53,6 +54,7 @@ class ActionAnswerOrderQuestion(Action):
     def name(self) -> str:
         return "action_answer_order_question"
 
+    @records_person_offer
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
@@ -114,6 +116,7 @@ class ActionCancelOrder(Action):
     def name(self) -> str:
         return "action_cancel_order"
 
+    @records_person_offer
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:

@@ -10,6 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import shop_rules
+from actions.conversation import records_person_offer
+from actions.fallback import not_understood_reply
 from actions.settings import shop_settings
 from actions.shop import shop
 
@@ -56,6 +58,7 @@ class ActionHandleInform(Action):
     def name(self) -> str:
         return "action_handle_inform"
 
+    @records_person_offer
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
@@ -65,5 +68,5 @@ class ActionHandleInform(Action):
             return [SlotSet("product", product)]
         if next(tracker.get_latest_entity_values("order_id"), None):
             return [FollowupAction("order_id_form")]
-        dispatcher.utter_message(response="utter_default")
+        dispatcher.utter_message(response=not_understood_reply(tracker))
         return []

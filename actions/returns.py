@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import shop_rules
+from actions.conversation import records_person_offer
 from actions.orders import FORM_RESET, order_or_apology
 from actions.settings import shop_settings
 from actions.shop import shop, today
@@ -19,6 +20,7 @@ class ActionSubmitReturn(Action):
     def name(self) -> str:
         return "action_submit_return"
 
+    @records_person_offer
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:

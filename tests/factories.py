@@ -24,17 +24,21 @@ def tracker(
     slots: Optional[Dict[str, Any]] = None,
     just_set: Optional[Dict[str, Any]] = None,
     active_loop: Optional[str] = None,
+    earlier: Optional[List[Dict[str, Any]]] = None,
+    parse: Optional[Dict[str, Any]] = None,
 ) -> Tracker:
     """A tracker whose latest user message is `text`; `just_set` are slots set after it,
-    which is what form validation looks at."""
+    which is what form validation looks at. `earlier` are the events before that message
+    (`said`, `bot_said`), `parse` more of its parse data (e.g. sentiment)."""
     entities = entities or []
     all_slots = {name: None for name in domain()["slots"]}
     all_slots.update({"order_id_attempts": 0})
     all_slots.update(slots or {})
     all_slots.update(just_set or {})
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.9},
-              "entities": entities}
+              "entities": entities, **(parse or {})}
     events: List[Dict[str, Any]] = [
+        *(earlier or []),
         {"event": "action", "name": "action_listen"},
         {"event": "user", "text": text, "parse_data": latest},
     ]
@@ -61,3 +65,14 @@ def responses(dispatcher: CollectingDispatcher) -> List[Optional[str]]:
 
 def slot_events(events: List[Dict[str, Any]]) -> Dict[str, Any]:
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def said(text: str, intent: str = "inform") -> Dict[str, Any]:
+    """A customer's earlier line, as a tracker event."""
+    return {"event": "user", "text": text,
+            "parse_data": {"text": text, "intent": {"name": intent, "confidence": 0.9}}}
+
+
+def bot_said(response: str) -> Dict[str, Any]:
+    """The bot's earlier line, as a tracker event: Rasa records the response's name."""
+    return {"event": "bot", "text": f"({response})", "metadata": {"utter_action": response}}

@@ -74,6 +74,7 @@ async def test_no_usable_order_number_gives_other_routes(shop_db: Path) -> None:
     [message], slots = await answer(order_id=None, order_id_attempts=3)
     assert message["response"] == "utter_order_id_gave_up"
     assert slots["order_id_attempts"] == 0
+    assert slots["person_offered"] is True  # so "yes" to the offer brings in a person
 
 
 async def test_confirmed_cancel_cancels_in_the_database(shop_db: Path) -> None:

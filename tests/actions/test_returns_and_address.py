@@ -30,6 +30,7 @@ async def test_a_return_is_opened_and_stored(shop_db: Path) -> None:
     assert query(shop_db, "SELECT rma, reason FROM returns WHERE order_id = ?", "551204") == [
         (message["rma"], "too small")]
     assert slots["return_reason"] is None  # the next return starts with a fresh question
+    assert slots["person_offered"] is False
 
 
 async def test_a_second_return_points_to_the_open_one(shop_db: Path) -> None:
@@ -39,10 +40,13 @@ async def test_a_second_return_points_to_the_open_one(shop_db: Path) -> None:
 
 
 async def test_returns_are_refused_outside_the_window_or_before_delivery(shop_db: Path) -> None:
-    [late], _ = await run(ActionSubmitReturn(), order_id="318274", return_reason="broken")
+    [late], slots = await run(ActionSubmitReturn(), order_id="318274", return_reason="broken")
     assert late["response"] == "utter_return_window_closed"
-    [early], _ = await run(ActionSubmitReturn(), order_id="730155", return_reason="changed mind")
+    assert slots["person_offered"] is True  # the warranty is a person's call: "yes" brings one
+    [early], slots = await run(ActionSubmitReturn(), order_id="730155",
+                               return_reason="changed mind")
     assert early["response"] == "utter_return_not_delivered"
+    assert slots["person_offered"] is False
     assert query(shop_db, "SELECT count(*) FROM returns") == [(1,)]
 
 
