@@ -23,8 +23,11 @@ from router.transcript import CUSTOMER, lines_from_events
 NOT_UNDERSTOOD = "utter_default"
 NOT_UNDERSTOOD_AGAIN = "utter_default_offer_person"
 NOT_ENGLISH = "utter_not_english"
+# After the bot offered a person for a problem it cannot solve, a line it cannot read is
+# most likely about that problem: the offer is made again, plainly.
+REPEAT_OFFER = "utter_default_repeat_offer"
 # Replies that say "I didn't understand you": after one of them, a second miss offers a person.
-NOT_UNDERSTOOD_REPLIES = (NOT_UNDERSTOOD, NOT_UNDERSTOOD_AGAIN, NOT_ENGLISH)
+NOT_UNDERSTOOD_REPLIES = (NOT_UNDERSTOOD, NOT_UNDERSTOOD_AGAIN, NOT_ENGLISH, REPEAT_OFFER)
 THANKS = "utter_thanks"
 THANKS_AFTER_FAILURE = "utter_thanks_after_failure"
 
@@ -55,6 +58,8 @@ def not_understood_reply(tracker: Tracker) -> str:
         return NOT_ENGLISH
     if previous in NOT_UNDERSTOOD_REPLIES:
         return NOT_UNDERSTOOD_AGAIN
+    if previous in _SCORER.unsolved_offer_responses:
+        return REPEAT_OFFER
     return NOT_UNDERSTOOD
 
 

@@ -41,8 +41,18 @@ def frustration_phrase(text: str) -> bool:
     return bool(_FRUSTRATION_PHRASES.search(text))
 
 
+# Who a rude word is aimed at: "you idiots", "this bot is garbage" are insults; "damn" or
+# "fucking finally" on their own are the customer's mood.
+_AIMED_AT_US = re.compile(r"\b(you|your|you're|ur|u|bot|this|these|pinecone|company|shop|"
+                          r"service|support|chat)\b", re.IGNORECASE)
+
+
 def insult(text: str) -> bool:
     return bool(_INSULTS.search(text))
+
+
+def aimed_at_us(text: str) -> bool:
+    return bool(_AIMED_AT_US.search(text))
 
 
 def repeated_punctuation(text: str) -> bool:
@@ -75,9 +85,10 @@ _THREAT_TO_LEAVE = re.compile(
     r"done with (you|this|pinecone))",
     re.IGNORECASE,
 )
-# Words of praise or thanks: sincere after a good answer, sarcastic after a failed one.
+# Words of praise (not plain thanks, which people also say to close a chat that went badly):
+# sincere after a good answer, sarcastic after a failed one.
 _PRAISE = re.compile(
-    r"\b(thanks?|thank you|thx|ty|great|wonderful|brilliant|fantastic|amazing|awesome|"
+    r"\b(great|wonderful|brilliant|fantastic|amazing|awesome|"
     r"perfect|lovely|super|helpful|genius|marvell?ous|splendid|terrific|impressive|"
     r"nice one|well done|good job|so helpful)\b",
     re.IGNORECASE,

@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional
 from router.scoring.combiner import LearnedModel, combine, hand_set
 from router.scoring.conversation import Conversation, UserTurn, user_turns
 from router.scoring.settings import ScorerSettings
-from router.scoring.signals import latest_bot_reply, repeated_request, rephrased, understood
+from router.scoring.signals import repeated_request, rephrased, replied_with
 from router.scoring.state import FrustrationState, advance
 
 ASKED_FOR_A_PERSON = "customer asked for a person"
@@ -46,23 +46,24 @@ def explicit_handoff(conversation: Conversation, s: ScorerSettings) -> Optional[
     latest: UserTurn = user_turns(conversation)[-1]
     if latest.intent in s.immediate_handoff_intents:
         return ASKED_FOR_A_PERSON
-    reply = latest_bot_reply(conversation)
-    if reply is None or reply.action not in s.person_offer_responses:
+    if not replied_with(conversation, s.person_offer_responses):
         return None
     if latest.intent in s.accept_intents:
         return ACCEPTED_OFFER
-    if reply.action in s.unsolved_offer_responses and latest.intent not in s.decline_intents \
-            and _same_problem(conversation, s):
+    if replied_with(conversation, s.unsolved_offer_responses) and \
+            latest.intent not in s.decline_intents and _same_problem(conversation, s):
         return STILL_ON_IT
     return None
 
 
 def _same_problem(conversation: Conversation, s: ScorerSettings) -> bool:
+    """After the bot said it cannot solve the problem: is the customer still on it (raising a
+    problem again, restating, or unhappy) rather than on to something the bot can do?"""
     latest = user_turns(conversation)[-1]
-    if not understood(latest, s) or latest.intent in s.complaint_intents:
-        return True  # not understood, or a complaint: they are still on it
-    return repeated_request(conversation, s).strength > 0 or \
-        rephrased(conversation, s).strength > 0 or latest.intent in s.non_request_intents
+    return (latest.intent in s.problem_intents
+            or latest.sentiment < s.sentiment_neutral_above
+            or repeated_request(conversation, s).strength > 0
+            or rephrased(conversation, s).strength > 0)
 
 
 def _step(conversation: Conversation, previous: FrustrationState, s: ScorerSettings,

@@ -51,7 +51,7 @@ _PERSON_OFFERS = (
     "utter_return_window_closed", "utter_order_id_gave_up", "utter_contact", "utter_invoice",
     "utter_item_damaged", "utter_item_missing", "utter_wrong_item",
     "utter_parcel_not_received", "utter_billing_problem", "utter_subscription",
-    "utter_default_offer_person", "utter_thanks_after_failure",
+    "utter_default_offer_person", "utter_thanks_after_failure", "utter_default_repeat_offer",
 )
 
 # Of those, the ones in which the bot says it cannot solve the customer's problem itself: a
@@ -60,7 +60,7 @@ _UNSOLVED_OFFERS = (
     "utter_complain", "utter_return_window_closed", "utter_order_id_gave_up",
     "utter_item_damaged", "utter_item_missing", "utter_wrong_item",
     "utter_parcel_not_received", "utter_billing_problem", "utter_subscription",
-    "utter_default_offer_person", "utter_thanks_after_failure",
+    "utter_default_offer_person", "utter_thanks_after_failure", "utter_default_repeat_offer",
 )
 
 # Replies that finish what the customer asked: a conversation that gets one has moved on.
@@ -103,6 +103,12 @@ class ScorerSettings:
     unsolved_offer_responses: Tuple[str, ...] = _UNSOLVED_OFFERS
     done_responses: Tuple[str, ...] = _DONE_RESPONSES
     complaint_intents: Tuple[str, ...] = ("complain",)
+    # Problems only a person can solve (the bot answers them honestly and offers one): after
+    # such an offer, the customer raising one of these is still on the problem.
+    problem_intents: Tuple[str, ...] = (
+        "item_damaged", "item_missing", "wrong_item", "parcel_not_received", "billing_problem",
+        "subscription", "complain",
+    )
     fallback_intents: Tuple[str, ...] = ("nlu_fallback",)
     non_request_intents: Tuple[str, ...] = _NON_REQUEST_INTENTS
     # Below this NLU confidence a turn counts as not understood: the bot probably guessed.
@@ -130,6 +136,7 @@ class ScorerSettings:
         "utter_default", "utter_order_id_malformed", "utter_order_id_unknown",
         "utter_order_id_missing", "utter_order_id_gave_up", "utter_out_of_scope",
         "utter_product_unknown", "action_default_fallback", "utter_default_offer_person",
+        "utter_default_repeat_offer",
         "utter_not_english",
     )
     # Sentiment: the moving average's weight on the newest turn, and the drop (from the

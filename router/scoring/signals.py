@@ -8,7 +8,7 @@ turn costs the same at turn 5 and at turn 50.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 from router.scoring import cues, meaning
 from router.scoring.conversation import BotTurn, Conversation, UserTurn, bot_turns, user_turns
@@ -30,17 +30,31 @@ def _latest(conversation: Conversation) -> UserTurn:
     return user_turns(conversation)[-1]
 
 
-def latest_bot_reply(conversation: Conversation) -> Optional[BotTurn]:
-    """What the bot said right before the newest customer turn (None at the start)."""
+def bot_replies(conversation: Conversation) -> List[BotTurn]:
+    """What the bot said between the customer's previous line and the newest one (a form can
+    answer with two lines: "I can't find that order" and "What's the number?")."""
+    replies: List[BotTurn] = []
     seen_customer = False
     for turn in reversed(conversation):
         if isinstance(turn, UserTurn):
             if seen_customer:
-                return None
+                break
             seen_customer = True
         elif seen_customer:
-            return turn
-    return None
+            replies.append(turn)
+    return list(reversed(replies))
+
+
+def latest_bot_reply(conversation: Conversation) -> Optional[BotTurn]:
+    """The bot's last line before the newest customer turn (None at the start)."""
+    replies = bot_replies(conversation)
+    return replies[-1] if replies else None
+
+
+def replied_with(conversation: Conversation, responses: Tuple[str, ...]) -> Optional[str]:
+    """The first of the bot's latest replies that is one of `responses`, if any."""
+    return next((turn.action for turn in bot_replies(conversation)
+                 if turn.action in responses), None)
 
 
 def _reply_key(turn: BotTurn) -> str:
@@ -60,9 +74,8 @@ def understood(turn: UserTurn, s: ScorerSettings) -> bool:
 def failure_context(conversation: Conversation, s: ScorerSettings) -> bool:
     """The bot's last reply failed (admitted it, or said the same as before), or the customer's
     previous line was not understood: praise now is not about a job well done."""
-    reply = latest_bot_reply(conversation)
-    if reply is not None and (reply.action in s.failure_responses
-                              or bot_repeated(conversation, s).strength > 0):
+    if replied_with(conversation, s.failure_responses) or \
+            bot_repeated(conversation, s).strength > 0:
         return True
     users = user_turns(conversation)
     return len(users) >= 2 and not understood(users[-2], s)
@@ -137,31 +150,38 @@ def rephrased(conversation: Conversation, s: ScorerSettings) -> Signal:
 
 
 def not_understood(conversation: Conversation, s: ScorerSettings) -> Signal:
+    """The NLU could not read the line (a fallback or a guess). Half strength when the line
+    itself sounds content: a pleased customer the bot missed is not yet a failing one."""
     latest = _latest(conversation)
     if latest.intent is None or understood(latest, s):
         return Signal("not_understood", 0.0)
-    return Signal("not_understood", 1.0, "the bot did not understand the message")
+    strength = 0.5 if latest.sentiment >= s.delighted_from else 1.0
+    return Signal("not_understood", strength, "the bot did not understand the message")
 
 
 def bot_repeated(conversation: Conversation, s: ScorerSettings) -> Signal:
-    """The bot's last reply is one it already gave a moment ago."""
-    reply = latest_bot_reply(conversation)
-    if reply is None:
+    """The bot's latest reply is one it already gave a moment ago."""
+    replies = bot_replies(conversation)
+    if not replies:
         return Signal("bot_repeated", 0.0)
     bots = bot_turns(conversation)
-    before = bots[-(s.bot_repeat_window + 1):-1]
-    key = _reply_key(reply)
-    if not key or all(_reply_key(turn) != key for turn in before):
+    before = bots[-(s.bot_repeat_window + len(replies)):-len(replies)]
+    earlier = {_reply_key(turn) for turn in before}
+    if not any(_reply_key(turn) and _reply_key(turn) in earlier for turn in replies):
         return Signal("bot_repeated", 0.0)
     return Signal("bot_repeated", 1.0, "the bot gave the same reply again")
 
 
 def bot_failed(conversation: Conversation, s: ScorerSettings) -> Signal:
-    """The bot's last reply admitted it could not do what was asked."""
-    reply = latest_bot_reply(conversation)
-    if reply is None or reply.action not in s.failure_responses:
+    """The bot's last reply admitted it could not do what was asked. A "didn't catch that"
+    after a line the NLU could not read is that line's not_understood, not counted twice."""
+    failure = replied_with(conversation, s.failure_responses)
+    if failure is None:
         return Signal("bot_failed", 0.0)
-    return Signal("bot_failed", 1.0, f"the bot could not help ({reply.action})")
+    users = user_turns(conversation)
+    if len(users) >= 2 and not understood(users[-2], s):
+        return Signal("bot_failed", 0.0)
+    return Signal("bot_failed", 1.0, f"the bot could not help ({failure})")
 
 
 def complaint(conversation: Conversation, s: ScorerSettings) -> Signal:
@@ -184,11 +204,14 @@ def punctuation(conversation: Conversation, s: ScorerSettings) -> Signal:
 
 
 def insult(conversation: Conversation, s: ScorerSettings) -> Signal:
+    """Rude words: full strength when aimed at the shop or the bot, half when they only say
+    the customer's mood; none in a delighted line ("holy crap that was fast")."""
     latest = _latest(conversation)
-    # "holy crap that was fast": profanity in a delighted line is not aimed at anyone.
-    if cues.insult(latest.text) and latest.sentiment < s.delighted_from:
-        return Signal("insult", 1.0, "insult or profanity")
-    return Signal("insult", 0.0)
+    if not cues.insult(latest.text) or latest.sentiment >= s.delighted_from:
+        return Signal("insult", 0.0)
+    if cues.aimed_at_us(latest.text):
+        return Signal("insult", 1.0, "insults the shop or the bot")
+    return Signal("insult", 0.5, "swears")
 
 
 def frustration_phrase(conversation: Conversation, s: ScorerSettings) -> Signal:
@@ -212,11 +235,10 @@ def threat_to_leave(conversation: Conversation, s: ScorerSettings) -> Signal:
 
 
 def sarcasm(conversation: Conversation, s: ScorerSettings) -> Signal:
-    """Praise or thanks right after the bot failed: "wonderful, thanks a lot for nothing"."""
-    latest = _latest(conversation)
-    praising = cues.praise(latest.text) or latest.intent == "thanks"
-    if praising and failure_context(conversation, s):
-        return Signal("sarcasm", 1.0, "thanks or praise right after the bot failed (sarcasm)")
+    """Praise right after the bot admitted it failed: "wonderful, so helpful"."""
+    if cues.praise(_latest(conversation).text) and \
+            replied_with(conversation, s.failure_responses):
+        return Signal("sarcasm", 1.0, "praise right after the bot failed (sarcasm)")
     return Signal("sarcasm", 0.0)
 
 

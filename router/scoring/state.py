@@ -17,8 +17,8 @@ from router.scoring.signals import (
     Signal,
     failure_context,
     is_request,
-    latest_bot_reply,
     rephrased,
+    replied_with,
     understood,
 )
 
@@ -75,8 +75,7 @@ def progress(conversation: Conversation, fired: List[Signal], s: ScorerSettings
     if latest.intent in ("thanks", "goodbye") or (
             latest.intent == "affirm" and latest.sentiment > 0):
         return "the customer thanked the bot or closed the topic"
-    reply = latest_bot_reply(conversation)
-    if reply is not None and reply.action in s.done_responses:
+    if replied_with(conversation, s.done_responses):
         return "the bot answered what was asked"
     return None
 

@@ -43,11 +43,21 @@ async def test_a_miss_after_an_answer_is_a_first_miss() -> None:
 
 
 @pytest.mark.parametrize("previous", ["utter_default", "utter_default_offer_person",
-                                      "utter_not_english"])
+                                      "utter_not_english", "utter_default_repeat_offer"])
 async def test_a_second_miss_in_a_row_offers_a_person(previous: str) -> None:
     earlier = [said("zzz", "nlu_fallback"), bot_said(previous)]
     said_now, slots = await run(ActionNotUnderstood(), fallback(earlier=earlier))
     assert said_now == ["utter_default_offer_person"]
+    assert slots == {"person_offered": True}
+
+
+@pytest.mark.parametrize("offer", ["utter_item_damaged", "utter_billing_problem",
+                                   "utter_return_window_closed"])
+async def test_a_miss_right_after_a_person_was_offered_for_a_problem_asks_again(
+        offer: str) -> None:
+    earlier = [said("my stove came broken", "item_damaged"), bot_said(offer)]
+    said_now, slots = await run(ActionNotUnderstood(), fallback(earlier=earlier))
+    assert said_now == ["utter_default_repeat_offer"]
     assert slots == {"person_offered": True}
 
 

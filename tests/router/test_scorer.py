@@ -106,12 +106,15 @@ def test_yes_to_the_offer_of_a_person_is_kept() -> None:
 def test_going_on_about_a_problem_the_bot_cannot_solve_brings_the_person_offered() -> None:
     offer = [UserTurn("my stove came broken", "item_damaged", 0.9, -0.4),
              BotTurn("utter_item_damaged")]
-    still = offer + [UserTurn("can't you just send a new one", "nlu_fallback", 0.3)]
+    still = offer + [UserTurn("it's cracked, can't you just send a new one", "wrong_item", 0.6,
+                              -0.3)]
     declined = offer + [UserTurn("no thanks, I'll sort it later", "deny", 0.9)]
     new_topic = offer + [UserTurn("how long does express take", "shipping_times", 0.95)]
     assert assess(still).handoff_reason == STILL_ON_IT
     assert not assess(declined).handoff
     assert not assess(new_topic).handoff
+    shrugged = offer + [UserTurn("yeah figured, fair enough", "nlu_fallback", 0.45, 0.3)]
+    assert not assess(shrugged).handoff
 
 
 def test_one_clear_cue_concerns_but_does_not_hand_off() -> None:

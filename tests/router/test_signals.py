@@ -114,9 +114,14 @@ def test_repeated_punctuation() -> None:
     assert strength("punctuation", [user("where is it?")]) == 0.0
 
 
-@pytest.mark.parametrize("text", ["this is stupid", "what the fuck", "worst service ever"])
-def test_insults_and_profanity(text: str) -> None:
+@pytest.mark.parametrize("text", ["this is stupid", "you idiots", "worst service ever"])
+def test_insults_aimed_at_the_shop_or_the_bot(text: str) -> None:
     assert strength("insult", [user(text)]) == 1.0
+
+
+@pytest.mark.parametrize("text", ["what the fuck", "damn it, still nothing"])
+def test_swearing_alone_counts_half(text: str) -> None:
+    assert strength("insult", [user(text)]) == 0.5
 
 
 @pytest.mark.parametrize("text", [
