@@ -57,6 +57,19 @@ def _stop_any_task(tracker: Tracker) -> List[EventType]:
         SlotSet(slot, None) for slot in FORM_ANSWER_SLOTS]
 
 
+# A problem only a person can solve gets an honest word on why before the handoff's own
+# message: "utter_handoff_intro_<intent>" where the domain has one.
+HANDOFF_INTRO_PREFIX = "utter_handoff_intro_"
+
+
+def _say_why_a_person(dispatcher: CollectingDispatcher, tracker: Tracker,
+                      domain: DomainDict) -> None:
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    intro = f"{HANDOFF_INTRO_PREFIX}{intent}"
+    if intent and intro in (domain.get("responses") or {}):
+        dispatcher.utter_message(response=intro)
+
+
 class ActionHandoff(Action):
     def name(self) -> str:
         return "action_handoff"
@@ -72,6 +85,7 @@ class ActionHandoff(Action):
         availability = check(now, settings.support_hours, await queue.agents_online(time.time()),
                              await queue.length(), settings.handoff_queue_limit)
         events = _stop_any_task(tracker)
+        _say_why_a_person(dispatcher, tracker, domain)
         if not availability.available:
             dispatcher.utter_message(response=availability.reason)
             return events + [SlotSet("handoff_unavailable", True)]

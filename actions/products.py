@@ -68,5 +68,10 @@ class ActionHandleInform(Action):
             return [SlotSet("product", product)]
         if next(tracker.get_latest_entity_values("order_id"), None):
             return [FollowupAction("order_id_form")]
+        number = shop_rules.order_number_in_text(tracker.latest_message.get("text") or "")
+        if number and 4 <= len(number) <= 8 and not shop_rules.is_well_formed_order_id(number):
+            # Most likely an order number with a digit too many or too few: say so plainly.
+            dispatcher.utter_message(response="utter_order_id_malformed", order_id=number)
+            return []
         dispatcher.utter_message(response=not_understood_reply(tracker))
         return []

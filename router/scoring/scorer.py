@@ -13,6 +13,7 @@ from router.scoring.signals import repeated_request, rephrased, replied_with
 from router.scoring.state import FrustrationState, advance
 
 ASKED_FOR_A_PERSON = "customer asked for a person"
+ONLY_A_PERSON = "a problem only a person can solve"
 ACCEPTED_OFFER = "customer accepted the offer of a person"
 STILL_ON_IT = ("the bot offered a person for a problem it cannot solve, and the customer is "
                "still on it")
@@ -41,11 +42,14 @@ class Assessment:
 
 def explicit_handoff(conversation: Conversation, s: ScorerSettings) -> Optional[str]:
     """Why the customer's own words bring in a person now, whatever the score: they asked,
-    they said yes to the bot's offer, or they went on about a problem the bot had just said
-    it cannot solve (instead of declining the person it offered)."""
+    they clearly told of a problem only a person can solve, they said yes to the bot's offer,
+    or they went on about a problem the bot had just said it cannot solve (instead of
+    declining the person it offered)."""
     latest: UserTurn = user_turns(conversation)[-1]
     if latest.intent in s.immediate_handoff_intents:
         return ASKED_FOR_A_PERSON
+    if latest.intent in s.person_only_intents and latest.confidence >= s.person_only_confidence:
+        return f"{ONLY_A_PERSON} ({latest.intent})"
     if not replied_with(conversation, s.person_offer_responses):
         return None
     if latest.intent in s.accept_intents:
@@ -60,7 +64,7 @@ def _same_problem(conversation: Conversation, s: ScorerSettings) -> bool:
     """After the bot said it cannot solve the problem: is the customer still on it (raising a
     problem again, restating, or unhappy) rather than on to something the bot can do?"""
     latest = user_turns(conversation)[-1]
-    return (latest.intent in s.problem_intents
+    return (latest.intent in s.person_only_intents or latest.intent in s.complaint_intents
             or latest.sentiment < s.sentiment_neutral_above
             or repeated_request(conversation, s).strength > 0
             or rephrased(conversation, s).strength > 0)

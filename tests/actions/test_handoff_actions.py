@@ -43,6 +43,28 @@ async def test_with_nobody_online_the_bot_says_so_and_keeps_the_conversation(
     assert await action_redis.zcard(keys.HANDOFF_QUEUE) == 0
 
 
+@pytest.mark.parametrize("intent", ["item_damaged", "item_missing", "wrong_item",
+                                    "parcel_not_received", "billing_problem", "subscription"])
+async def test_a_problem_only_a_person_can_solve_gets_a_word_on_why_first(
+    action_redis: aioredis.Redis, intent: str,
+) -> None:
+    await action_redis.zadd(keys.AGENTS_ONLINE, {"ana": time.time()})
+    dispatcher = CollectingDispatcher()
+    await ActionHandoff().run(dispatcher, tracker("my parcel never came", intent=intent),
+                              domain())
+    assert responses(dispatcher) == [f"utter_handoff_intro_{intent}", "utter_handoff_started"]
+
+
+async def test_the_word_on_why_comes_before_an_honest_no_too(
+    action_redis: aioredis.Redis,
+) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionHandoff().run(dispatcher, tracker("charged twice", intent="billing_problem"),
+                              domain())
+    assert responses(dispatcher) == ["utter_handoff_intro_billing_problem",
+                                     "utter_handoff_nobody_online"]
+
+
 async def test_a_left_message_becomes_a_ticket_with_the_context(
     action_redis: aioredis.Redis,
 ) -> None:

@@ -3,6 +3,7 @@
 from pathlib import Path
 from typing import Any, Dict, List
 
+import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import ActionResetOrderForms
@@ -66,6 +67,18 @@ async def test_a_bare_order_number_starts_the_order_lookup(shop_db: Path) -> Non
     messages, events = await run(ActionHandleInform(), t)
     assert messages == []
     assert events[0]["event"] == "followup" and events[0]["name"] == "order_id_form"
+
+
+@pytest.mark.parametrize("text", ["4829", "where is order 4829", "it's 12345678"])
+async def test_a_bare_number_of_the_wrong_length_is_explained(shop_db: Path, text: str) -> None:
+    [message], _ = await run(ActionHandleInform(), tracker(text))
+    assert message["response"] == "utter_order_id_malformed"
+    assert message["order_id"] == text.split()[-1]
+
+
+async def test_a_small_number_is_not_taken_for_an_order(shop_db: Path) -> None:
+    [message], _ = await run(ActionHandleInform(), tracker("the size I ordered was a 42"))
+    assert message["response"] == "utter_default"
 
 
 async def test_a_bare_answer_with_nothing_usable_is_not_understood(shop_db: Path) -> None:

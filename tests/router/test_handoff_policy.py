@@ -27,9 +27,10 @@ def policy(tmp_path: Path) -> HandoffPolicy:
                                 Resource("handoff"), ExecutionContext(None))  # type: ignore[arg-type]
 
 
-def said(text: str, intent: str, sentiment: float = 0.0) -> UserUttered:
-    return UserUttered(text, intent={"name": intent, "confidence": 0.9},
-                       parse_data={"intent": {"name": intent, "confidence": 0.9},
+def said(text: str, intent: str, sentiment: float = 0.0, confidence: float = 0.9
+         ) -> UserUttered:
+    return UserUttered(text, intent={"name": intent, "confidence": confidence},
+                       parse_data={"intent": {"name": intent, "confidence": confidence},
                                    "sentiment": {"score": sentiment}, "text": text,
                                    "entities": []})
 
@@ -61,6 +62,17 @@ def test_a_calm_turn_is_recorded_and_the_policy_abstains(policy: HandoffPolicy,
     assert max(prediction.probabilities) == 0.0
     [event] = prediction.events
     assert event.key == "frustration" and event.value["handoff"] is False
+
+
+def test_a_clear_problem_only_a_person_can_solve_predicts_the_handoff(
+        policy: HandoffPolicy, domain: Domain) -> None:
+    clear = tracker(domain, ActionExecuted(ACTION_LISTEN_NAME),
+                    said("my parcel never came", "parcel_not_received", confidence=0.95))
+    assert predicted(policy, domain, clear) == "action_handoff"
+    # Less sure, the policy leaves it to the rules: an honest answer and an offer of a person.
+    unsure = tracker(domain, ActionExecuted(ACTION_LISTEN_NAME),
+                     said("my parcel never came", "parcel_not_received", confidence=0.7))
+    assert predicted(policy, domain, unsure) is None
 
 
 def test_asking_for_a_person_predicts_the_handoff(policy: HandoffPolicy, domain: Domain) -> None:

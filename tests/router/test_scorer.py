@@ -8,7 +8,13 @@ import pytest
 from router.scoring import BotTurn, FrustrationState, ScorerSettings, UserTurn, assess, assess_all
 from router.scoring.combiner import LearnedModel, hand_set, noisy_or
 from router.scoring.conversation import Turn
-from router.scoring.scorer import ACCEPTED_OFFER, ASKED_FOR_A_PERSON, STILL_ON_IT, as_state
+from router.scoring.scorer import (
+    ACCEPTED_OFFER,
+    ASKED_FOR_A_PERSON,
+    ONLY_A_PERSON,
+    STILL_ON_IT,
+    as_state,
+)
 
 
 def test_a_calm_customer_scores_zero() -> None:
@@ -104,7 +110,8 @@ def test_yes_to_the_offer_of_a_person_is_kept() -> None:
 
 
 def test_going_on_about_a_problem_the_bot_cannot_solve_brings_the_person_offered() -> None:
-    offer = [UserTurn("my stove came broken", "item_damaged", 0.9, -0.4),
+    # Less than sure it is a damaged item, the bot offered a person instead of bringing one.
+    offer = [UserTurn("my stove came broken", "item_damaged", 0.7, -0.4),
              BotTurn("utter_item_damaged")]
     still = offer + [UserTurn("it's cracked, can't you just send a new one", "wrong_item", 0.6,
                               -0.3)]
@@ -115,6 +122,14 @@ def test_going_on_about_a_problem_the_bot_cannot_solve_brings_the_person_offered
     assert not assess(new_topic).handoff
     shrugged = offer + [UserTurn("yeah figured, fair enough", "nlu_fallback", 0.45, 0.3)]
     assert not assess(shrugged).handoff
+
+
+def test_a_clearly_told_problem_only_a_person_can_solve_hands_off_at_once() -> None:
+    clear = [UserTurn("the parcel says delivered but it's not here", "parcel_not_received",
+                      0.97, -0.2)]
+    unsure = [UserTurn("the parcel says delivered", "parcel_not_received", 0.6, 0.0)]
+    assert assess(clear).handoff_reason == f"{ONLY_A_PERSON} (parcel_not_received)"
+    assert not assess(unsure).handoff
 
 
 def test_one_clear_cue_concerns_but_does_not_hand_off() -> None:
