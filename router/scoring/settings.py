@@ -33,6 +33,7 @@ def _default_weights() -> Dict[str, float]:
         "frustration_phrase": 0.50,
         "correction": 0.30,
         "threat_to_leave": 0.60,
+        "gave_up": 0.50,
         "sarcasm": 0.45,
         "long_conversation": 0.20,
     }
@@ -103,6 +104,8 @@ class ScorerSettings:
     unsolved_offer_responses: Tuple[str, ...] = _UNSOLVED_OFFERS
     done_responses: Tuple[str, ...] = _DONE_RESPONSES
     complaint_intents: Tuple[str, ...] = ("complain",)
+    # Intents that drop the task at hand ("forget it", "stop").
+    stop_intents: Tuple[str, ...] = ("nevermind",)
     # Problems only a person can solve (a broken item, a lost parcel, a wrong charge...). Said
     # clearly (NLU at least this sure), the person is brought in at once, with an honest word
     # on why; less sure, the bot answers honestly and offers one, since a misread would cost an

@@ -222,9 +222,21 @@ def frustration_phrase(conversation: Conversation, s: ScorerSettings) -> Signal:
 
 
 def correction(conversation: Conversation, s: ScorerSettings) -> Signal:
-    if bot_turns(conversation) and cues.correction(_latest(conversation).text):
+    latest = _latest(conversation)
+    # "actually, forget it" changes the customer's own mind; it does not correct the bot.
+    if latest.intent in s.stop_intents:
+        return Signal("correction", 0.0)
+    if bot_turns(conversation) and cues.correction(latest.text):
         return Signal("correction", 1.0, "contradicts the bot ('no, ...', 'I said', 'instead')")
     return Signal("correction", 0.0)
+
+
+def gave_up(conversation: Conversation, s: ScorerSettings) -> Signal:
+    """Dropping the task right after the bot failed at it: giving up, not changing one's
+    mind ("ok forget it, I'll call my bank")."""
+    if _latest(conversation).intent in s.stop_intents and failure_context(conversation, s):
+        return Signal("gave_up", 1.0, "gave up on what they asked after the bot failed")
+    return Signal("gave_up", 0.0)
 
 
 def threat_to_leave(conversation: Conversation, s: ScorerSettings) -> Signal:
@@ -266,6 +278,7 @@ SIGNALS: Dict[str, Callable[[Conversation, ScorerSettings], Signal]] = {
     "frustration_phrase": frustration_phrase,
     "correction": correction,
     "threat_to_leave": threat_to_leave,
+    "gave_up": gave_up,
     "sarcasm": sarcasm,
     "long_conversation": long_conversation,
 }

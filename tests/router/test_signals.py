@@ -207,3 +207,15 @@ def test_praise_right_after_a_failure_is_sarcasm() -> None:
 def test_delighted_profanity_is_not_an_insult() -> None:
     assert strength("insult", [user("holy shit that was fast", sentiment=0.6)]) == 0.0
     assert strength("insult", [user("this shit is broken", sentiment=-0.7)]) == 1.0
+
+
+def test_dropping_a_task_after_the_bot_failed_is_giving_up() -> None:
+    failed = [user("where is 12", "order_status"), bot("utter_order_id_malformed"),
+              user("ok forget it, I'll call my bank", "nevermind")]
+    changed_mind = [user("change the address of 730155", "change_address"),
+                    bot("utter_ask_new_address"),
+                    user("hmm actually forget it, I'll be home anyway", "nevermind")]
+    assert strength("gave_up", failed) == 1.0
+    assert strength("gave_up", changed_mind) == 0.0
+    assert strength("correction", changed_mind) == 0.0  # their own mind, not the bot's error
+    assert strength("frustration_phrase", changed_mind) == 0.0
