@@ -160,14 +160,16 @@ def not_understood(conversation: Conversation, s: ScorerSettings) -> Signal:
 
 
 def bot_repeated(conversation: Conversation, s: ScorerSettings) -> Signal:
-    """The bot's latest reply is one it already gave a moment ago."""
+    """The bot answered the newest line with what it said a moment ago. Only its answer (the
+    first reply) counts: a task's question asked again after answering something else ("Visa,
+    PayPal... Now, what's the order number?") is the task going on, not a loop."""
     replies = bot_replies(conversation)
     if not replies:
         return Signal("bot_repeated", 0.0)
     bots = bot_turns(conversation)
     before = bots[-(s.bot_repeat_window + len(replies)):-len(replies)]
-    earlier = {_reply_key(turn) for turn in before}
-    if not any(_reply_key(turn) and _reply_key(turn) in earlier for turn in replies):
+    answer = _reply_key(replies[0])
+    if not answer or all(_reply_key(turn) != answer for turn in before):
         return Signal("bot_repeated", 0.0)
     return Signal("bot_repeated", 1.0, "the bot gave the same reply again")
 

@@ -2,6 +2,7 @@
 
 import requests
 
+from router.scoring import meaning
 from tests.e2e.conftest import TOKEN, RestCustomer, RunningBot
 
 
@@ -19,6 +20,19 @@ def test_every_user_turn_is_stored_with_its_sentiment(fresh_shop: RunningBot) ->
     customer.say("this is terrible, where is order 482913")
     users = [e for e in fresh_shop.tracker(customer.id)["events"] if e["event"] == "user"]
     assert [u["parse_data"]["sentiment"]["label"] for u in users] == ["neutral", "negative"]
+
+
+def test_every_user_turn_is_stored_with_its_meaning(fresh_shop: RunningBot) -> None:
+    """The router compares lines by meaning: the NLU stores each line's sentence embedding."""
+    customer = RestCustomer(fresh_shop)
+    customer.say("my parcel still hasn't come")
+    customer.say("the package I ordered never arrived")
+    customer.say("how much is express shipping")
+    users = [e for e in fresh_shop.tracker(customer.id)["events"] if e["event"] == "user"]
+    vectors = [meaning.decode(u["parse_data"]["meaning"]) for u in users]
+    assert all(v is not None for v in vectors)
+    assert meaning.similarity(vectors[0], vectors[1]) > meaning.similarity(vectors[0],
+                                                                          vectors[2])
 
 
 def test_the_model_api_refuses_a_wrong_token(bot: RunningBot) -> None:

@@ -219,3 +219,11 @@ def test_dropping_a_task_after_the_bot_failed_is_giving_up() -> None:
     assert strength("gave_up", changed_mind) == 0.0
     assert strength("correction", changed_mind) == 0.0  # their own mind, not the bot's error
     assert strength("frustration_phrase", changed_mind) == 0.0
+
+
+def test_a_task_resumed_after_a_side_question_is_not_a_repeat() -> None:
+    talk = [user("cancel my order", "cancel_order"), bot("utter_ask_order_id"),
+            user("which payment methods?", "payment_methods"), bot("utter_payment_methods"),
+            bot("utter_ask_order_id"), user("never mind", "nevermind")]
+    assert strength("bot_repeated", talk) == 0.0
+    assert strength("gave_up", talk) == 0.0
