@@ -160,7 +160,7 @@ def run_through_bot(split: str, model: Path, replays_path: Optional[Path], as_js
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(replay.as_json() + "\n" for replay in replays))
     report = through_bot.report(conversations, {r.name: r for r in replays})
-    if split == "test":  # the frozen split: totals only, never which conversation did what
+    if split in ("test", "fresh"):  # for reporting: totals only, never which did what
         report.pop("details")
     if as_json:
         print(json.dumps(report, indent=2))
@@ -196,7 +196,7 @@ def main(argv: List[str] | None = None) -> int:
     script.add_argument("--json", action="store_true")
     bot = commands.add_parser("bot", help="a split of evaluation/conversations through the "
                                           "real bot")
-    bot.add_argument("--split", default="dev", choices=("train", "dev", "test"))
+    bot.add_argument("--split", default="dev", choices=("train", "dev", "test", "fresh"))
     bot.add_argument("--model", type=Path, default=Path("models/pinecone.tar.gz"))
     bot.add_argument("--replays", type=Path, default=None,
                      help="where to write the transcripts (default results/replays/SPLIT.jsonl)")

@@ -55,5 +55,5 @@ def test_a_conversation_without_lines_says_what_it_needs(tmp_path: Path) -> None
 
 
 def test_an_unknown_split_is_named() -> None:
-    with pytest.raises(CorpusError, match="the splits are train, dev, test"):
+    with pytest.raises(CorpusError, match="the splits are train, dev, test \\(and fresh\\)"):
         load_split("validation")
