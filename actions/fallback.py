@@ -17,6 +17,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.conversation import person_offered
 from bot.readability import OTHER_LANGUAGE, UNREADABLE_KEY
+from router.scoring import cues
 from router.scoring.settings import ScorerSettings
 from router.transcript import CUSTOMER, lines_from_events
 
@@ -67,7 +68,16 @@ def thanks_reply(tracker: Tracker) -> str:
     """"Glad that helped", unless the bot did not help or the thanks sounds unhappy."""
     score = (tracker.latest_message.get("sentiment") or {}).get("score")
     negative = isinstance(score, (int, float)) and score < _SCORER.sentiment_neutral_above
-    if negative or previous_reply(tracker) in FAILURE_REPLIES:
+    previous = previous_reply(tracker)
+    if previous in FAILURE_REPLIES:
+        return THANKS_AFTER_FAILURE
+    # After a real answer, thanks is meant even when the words read negative to VADER ("holy
+    # crap that was fast, thanks"), unless they say the bot did not help ("thanks for
+    # nothing, useless").
+    text = tracker.latest_message.get("text") or ""
+    unhappy_words = cues.frustration_phrase(text) or (cues.insult(text)
+                                                      and cues.aimed_at_us(text))
+    if negative and (previous not in _SCORER.done_responses or unhappy_words):
         return THANKS_AFTER_FAILURE
     return THANKS
 

@@ -13,7 +13,7 @@ _FRUSTRATION_PHRASES = re.compile(
     r"|that's not (it|right|what)|that is not (it|right|what)|are you (even )?listening|"
     r"(this|it) (doesn't|does not|isn't|is not) (help|work)|still (not|no|doesn't|isn't|waiting)"
     r"|how many times|again\?|for the (second|third|fourth|last) time|going (round|around) in "
-    r"circles|makes no sense|give up|fed up|sick of|tired of)\b",
+    r"circles|makes no sense|give up|fed up|sick of|tired of|(thanks|thank you) for nothing)\b",
     re.IGNORECASE,
 )
 _INSULTS = re.compile(

@@ -207,13 +207,23 @@ def punctuation(conversation: Conversation, s: ScorerSettings) -> Signal:
 
 def insult(conversation: Conversation, s: ScorerSettings) -> Signal:
     """Rude words: full strength when aimed at the shop or the bot, half when they only say
-    the customer's mood; none in a delighted line ("holy crap that was fast")."""
+    the customer's mood; none in a delighted line ("holy crap that was fast, thanks"), which
+    VADER often misreads as negative: positive wording, or thanks and praise after a reply
+    that was not a failure."""
     latest = _latest(conversation)
-    if not cues.insult(latest.text) or latest.sentiment >= s.delighted_from:
+    if not cues.insult(latest.text) or _delighted(conversation, s):
         return Signal("insult", 0.0)
     if cues.aimed_at_us(latest.text):
         return Signal("insult", 1.0, "insults the shop or the bot")
     return Signal("insult", 0.5, "swears")
+
+
+def _delighted(conversation: Conversation, s: ScorerSettings) -> bool:
+    latest = _latest(conversation)
+    if latest.sentiment >= s.delighted_from:
+        return True
+    thanking = latest.intent == "thanks" or cues.praise(latest.text)
+    return thanking and not failure_context(conversation, s)
 
 
 def frustration_phrase(conversation: Conversation, s: ScorerSettings) -> Signal:

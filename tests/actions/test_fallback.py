@@ -163,3 +163,11 @@ def test_every_offer_of_a_person_is_a_yes_no_question_the_rules_and_router_know(
             assert variant["text"].endswith("?"), name
             assert [(b["title"], b["payload"]) for b in variant["buttons"]] == [
                 ("Yes, bring in a person", "/affirm"), ("No thanks", "/deny")], name
+
+
+async def test_delighted_thanks_after_a_real_answer_is_taken_as_thanks() -> None:
+    earlier = [said("where is 482913", "track_package"), bot_said("utter_tracking_in_transit")]
+    said_now, _ = await run(ActionReplyThanks(),
+                            thanks("holy crap that was fast, thanks", score=-0.4,
+                                   earlier=earlier))
+    assert said_now == ["utter_thanks"]

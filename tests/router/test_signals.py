@@ -227,3 +227,12 @@ def test_a_task_resumed_after_a_side_question_is_not_a_repeat() -> None:
             bot("utter_ask_order_id"), user("never mind", "nevermind")]
     assert strength("bot_repeated", talk) == 0.0
     assert strength("gave_up", talk) == 0.0
+
+
+def test_delighted_swearing_that_vader_reads_as_negative_is_not_an_insult() -> None:
+    answered = [user("where is 482913", "track_package"), bot("utter_tracking_in_transit"),
+                user("holy shit that was fast, thanks", "thanks", sentiment=-0.4)]
+    failed = [user("where is 482913", "track_package"), bot("utter_default"),
+              user("holy shit, thanks for nothing", "thanks", sentiment=-0.4)]
+    assert strength("insult", answered) == 0.0
+    assert strength("insult", failed) == 0.5
