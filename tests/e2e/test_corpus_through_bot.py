@@ -8,7 +8,7 @@ from router.eval.through_bot import BotEndpoint, replay_all, report
 from tests.e2e.conftest import TOKEN, RunningBot
 
 # Measured on the test split when the router was built (README: precision 1.0, recall 0.927,
-# 89.5% within one turn); a clear drop below these is a regression.
+# 92.1% within one turn); a clear drop below these is a regression.
 MIN_PRECISION = 0.9
 MIN_RECALL = 0.85
 MIN_WITHIN_ONE_TURN = 0.75
