@@ -52,16 +52,16 @@ class FrustrationState:
                    {str(k): str(v) for k, v in reasons.items()}, raw.get("progress"))
 
 
-# Signals about the bot's reply rather than the customer's words: a customer who moves on to
-# something new after one has still moved on.
-_BOT_SIDE = ("bot_repeated", "bot_failed")
+# Signals that are not about the customer's words (the bot's reply, the length of the talk): a
+# customer who moves on to something new after one has still moved on.
+_NOT_THE_CUSTOMERS_WORDS = ("bot_repeated", "bot_failed", "long_conversation")
 
 
 def progress(conversation: Conversation, fired: List[Signal], s: ScorerSettings
              ) -> Optional[str]:
     """Why the newest turn moves the conversation forward, or None. A turn with any cue of
     frustration in the customer's words is never progress."""
-    if any(signal.name not in _BOT_SIDE for signal in fired):
+    if any(signal.name not in _NOT_THE_CUSTOMERS_WORDS for signal in fired):
         return None
     users = user_turns(conversation)
     latest = users[-1]
@@ -87,8 +87,8 @@ def advance(previous: FrustrationState, conversation: Conversation, s: ScorerSet
              if signal.strength > 0]
     moved_on = progress(conversation, fired, s)
     keep = s.progress_retention if moved_on else s.retention
-    # On a turn of progress only the bot's reply to the old topic can have fired: it is left
-    # behind with the topic.
+    # On a turn of progress only signals outside the customer's words can have fired (the bot's
+    # reply to the old topic, the length): they are left behind with the topic.
     now = {} if moved_on else {signal.name: signal.strength for signal in fired}
     evidence: Dict[str, float] = {}
     for name in SIGNALS:
@@ -97,5 +97,6 @@ def advance(previous: FrustrationState, conversation: Conversation, s: ScorerSet
         if value >= 0.01:  # what has faded to nothing is dropped, keeping the state small
             evidence[name] = round(value, 4)
     reasons = {name: reason for name, reason in previous.reasons.items() if name in evidence}
-    reasons.update({signal.name: signal.reason for signal in fired if signal.reason})
+    reasons.update({signal.name: signal.reason for signal in fired
+                    if signal.reason and signal.name in evidence})
     return FrustrationState(previous.turn + 1, evidence, reasons, moved_on), fired

@@ -195,3 +195,13 @@ def test_without_a_learned_model_the_hand_set_weights_decide() -> None:
 
 def test_no_user_turn_yet() -> None:
     assert assess([BotTurn("utter_greet")]).score == 0.0
+
+
+def test_a_long_conversation_can_still_make_progress() -> None:
+    talk: List[Turn] = []
+    for topic in ["shipping_costs", "return_policy", "store_hours", "contact",
+                  "payment_methods", "shipping_times"] * 2:
+        talk += [UserTurn("a question", topic, 0.95), BotTurn("utter_" + topic)]
+    talk += [UserTurn("and is the tent in stock?", "product_availability", 0.95)]
+    result = assess(talk)  # 13 turns: the length counts from 12
+    assert result.state.progress == "the customer moved on to something new"
