@@ -1,8 +1,8 @@
 """One function per frustration signal. Each looks at the conversation up to the newest
 customer turn and says how strongly (0 to 1) that turn is evidence that the bot is failing the
 customer, with a reason a person can read. The state (router/scoring/state.py) accumulates the
-evidence over turns; every function here looks back a bounded number of turns, so scoring a
-turn costs the same at turn 5 and at turn 50.
+evidence over turns; every function here judges by the last few turns only, so scoring a turn
+costs about the same at turn 5 and at turn 50 (`python -m bench.scoring`).
 """
 
 from __future__ import annotations
@@ -43,12 +43,6 @@ def bot_replies(conversation: Conversation) -> List[BotTurn]:
         elif seen_customer:
             replies.append(turn)
     return list(reversed(replies))
-
-
-def latest_bot_reply(conversation: Conversation) -> Optional[BotTurn]:
-    """The bot's last line before the newest customer turn (None at the start)."""
-    replies = bot_replies(conversation)
-    return replies[-1] if replies else None
 
 
 def replied_with(conversation: Conversation, responses: Tuple[str, ...]) -> Optional[str]:
