@@ -43,7 +43,7 @@ class Labelled:
     source: str = ""
 
 
-def _parse(raw: Dict[str, Any], source: str) -> Labelled:
+def parse_conversation(raw: Dict[str, Any], source: str) -> Labelled:
     where = f"{source}: {raw.get('name', '?')}"
     try:
         lines = tuple(str(turn["customer"]) for turn in raw["turns"])
@@ -61,7 +61,7 @@ def _parse(raw: Dict[str, Any], source: str) -> Labelled:
 
 
 def load_file(path: Path) -> List[Labelled]:
-    items = [_parse(raw, path.name) for raw in yaml.safe_load(path.read_text()) or []]
+    items = [parse_conversation(raw, path.name) for raw in yaml.safe_load(path.read_text()) or []]
     names = [item.name for item in items]
     twice = {name for name in names if names.count(name) > 1}
     if twice:

@@ -13,7 +13,7 @@ from typing import List, Optional
 
 import yaml
 
-from router.eval.corpus import CORPUS_DIR, SPLITS, _parse, as_yaml, fingerprint, split
+from router.eval.corpus import CORPUS_DIR, SPLITS, as_yaml, fingerprint, parse_conversation, split
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -24,7 +24,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"splits already exist in {CORPUS_DIR}: the test split is frozen; not touched",
               file=sys.stderr)
         return 2
-    items = [_parse({**raw, "name": f"{path.stem}: {raw['name']}"}, path.stem)
+    items = [parse_conversation({**raw, "name": f"{path.stem}: {raw['name']}"}, path.stem)
              for path in args.raw for raw in yaml.safe_load(path.read_text())]
     chosen = split(items)
     for name in SPLITS:
