@@ -15,7 +15,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.conversation import person_offered
+from actions.conversation import records_person_offer
 from bot.readability import OTHER_LANGUAGE, UNREADABLE_KEY
 from router.scoring import cues
 from router.scoring.settings import ScorerSettings
@@ -88,19 +88,21 @@ class ActionNotUnderstood(Action):
     def name(self) -> str:
         return "action_not_understood"
 
+    @records_person_offer
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         dispatcher.utter_message(response=not_understood_reply(tracker))
-        return [person_offered(dispatcher)]
+        return []
 
 
 class ActionReplyThanks(Action):
     def name(self) -> str:
         return "action_reply_thanks"
 
+    @records_person_offer
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         dispatcher.utter_message(response=thanks_reply(tracker))
-        return [person_offered(dispatcher)]
+        return []

@@ -12,6 +12,7 @@ prints the same as JSON.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from dataclasses import dataclass
@@ -80,8 +81,6 @@ def evaluate_file(path: Path, settings: ScorerSettings, vader: SentimentIntensit
 def user_meanings(paths: List[Path]) -> Dict[str, str]:
     """The encoded sentence embedding of every USER line, as the bot's NLU would store it;
     cached in results/cache (the encoder takes ~2 minutes per USS file on two cores)."""
-    import hashlib
-
     texts = sorted({line.text for path in paths for dialogue in dialogues(path)
                     for line in dialogue if line.role == "USER"})
     digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
