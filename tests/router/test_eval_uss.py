@@ -84,3 +84,26 @@ def test_figures() -> None:
     for flagged, unhappy in [(True, True), (True, False), (False, True), (False, False)]:
         tally.add(flagged, unhappy)
     assert tally.figures() == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "flag_rate": 0.5}
+
+
+def test_the_bot_evaluation_without_a_trained_model_says_how_to_make_one(
+        capsys: pytest.CaptureFixture) -> None:
+    assert main(["bot", "--split", "dev", "--model", "/nowhere/model.tar.gz"]) == 2
+    assert "run `make model` first" in capsys.readouterr().err
+
+
+def test_the_nlu_evaluation_without_a_trained_model_says_how_to_make_one(
+        capsys: pytest.CaptureFixture) -> None:
+    from router.eval.nlu_heldout import main as nlu_main
+
+    assert nlu_main(["--model", "/nowhere/model.tar.gz"]) == 2
+    assert "run `make model` first" in capsys.readouterr().err
+
+
+def test_the_held_out_lines_are_read_without_their_annotations() -> None:
+    from router.eval.nlu_heldout import read_heldout
+
+    pairs = read_heldout()
+    assert len(pairs) >= 300
+    assert not any("](" in text for text, _ in pairs)
+    assert len({intent for _, intent in pairs}) == 34

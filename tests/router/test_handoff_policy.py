@@ -13,6 +13,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.handoff_policy import HandoffPolicy, conversation_from_tracker
+from router.scoring import ScorerSettings
 from stack.settings import PROJECT_ROOT
 
 
@@ -93,3 +94,32 @@ def test_between_actions_the_policy_stays_out_of_the_way(policy: HandoffPolicy,
                 ActionExecuted("utter_greet"))
     prediction = policy.predict_action_probabilities(t, domain)
     assert max(prediction.probabilities) == 0.0 and prediction.events == []
+
+
+class _Fixed:
+    def __init__(self, settings: ScorerSettings) -> None:
+        self.current = settings
+
+
+def test_in_shadow_mode_the_policy_records_but_never_hands_off(policy: HandoffPolicy,
+                                                               domain: Domain) -> None:
+    policy.settings = _Fixed(ScorerSettings(shadow_mode=True))  # type: ignore[assignment]
+    t = tracker(domain, ActionExecuted(ACTION_LISTEN_NAME), said("a human please", "request_human"))
+    prediction = policy.predict_action_probabilities(t, domain)
+    assert max(prediction.probabilities) == 0.0
+    [event] = prediction.events
+    assert event.value["handoff"] is True  # what it would have done, for the admin to see
+
+
+def test_the_state_of_the_last_assessment_is_carried_to_the_next_turn(
+        policy: HandoffPolicy, domain: Domain) -> None:
+    first = tracker(domain, ActionExecuted(ACTION_LISTEN_NAME),
+                    said("this is useless", "complain", -0.5))
+    [recorded] = policy.predict_action_probabilities(first, domain).events
+    later = tracker(domain, ActionExecuted(ACTION_LISTEN_NAME),
+                    said("this is useless", "complain", -0.5), recorded,
+                    BotUttered("Sorry", metadata={"utter_action": "utter_complain"}),
+                    ActionExecuted(ACTION_LISTEN_NAME), said("hm", "inform"))
+    _, previous = conversation_from_tracker(later)
+    assert previous is not None and previous.turn == 1
+    assert previous.evidence == recorded.value["state"]["evidence"]
