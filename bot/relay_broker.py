@@ -18,9 +18,11 @@ from typing import Any, Dict, Optional, Tuple
 from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
 from redis import asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from router.relay.feed import ConversationFeed, feed_line
+from router.relay.feed import ConversationFeed, DeadLetters, feed_line
 
 log = logging.getLogger(__name__)
 # Lines waiting to be written when Redis is slow or away; beyond this the oldest are dropped
@@ -31,7 +33,9 @@ RETRY_SECONDS = 0.5
 
 class RelayEventBroker(EventBroker):
     def __init__(self, redis_url: str) -> None:
-        self.feed = ConversationFeed(aioredis.Redis.from_url(redis_url))
+        redis = aioredis.Redis.from_url(redis_url)
+        self.feed = ConversationFeed(redis)
+        self.dead_letters = DeadLetters(redis)
         self.lines: asyncio.Queue[Tuple[str, Dict[str, Any]]] = asyncio.Queue(MAX_WAITING)
         self.writer: Optional[asyncio.Task[None]] = None
 
@@ -60,13 +64,39 @@ class RelayEventBroker(EventBroker):
     async def _write(self) -> None:
         while True:
             conversation_id, line = await self.lines.get()
-            while True:
-                try:
-                    await self.feed.append(conversation_id, line)
-                    break
-                except (RedisError, OSError) as error:
-                    log.warning("Relay feed: Redis unreachable (%s); retrying.", error)
-                    await asyncio.sleep(RETRY_SECONDS)
+            await self._write_one(conversation_id, line)
+
+    async def _write_one(self, conversation_id: str, line: Dict[str, Any]) -> None:
+        """Retries while Redis is away (order matters, and it will come back); a line Redis
+        refuses goes to the dead-letter stream at once, so it never holds up the lines of
+        every other conversation behind it."""
+        while True:
+            try:
+                await self.feed.append(conversation_id, line)
+                return
+            except (RedisConnectionError, RedisTimeoutError, OSError) as error:
+                log.warning("Relay feed: Redis unreachable (%s); retrying.", error)
+                await asyncio.sleep(RETRY_SECONDS)
+            except (RedisError, ValueError) as refused:
+                await self._set_aside(conversation_id, line, refused)
+                return
+
+    async def _set_aside(self, conversation_id: str, line: Dict[str, Any],
+                         refused: Exception) -> None:
+        log.error("Relay feed: Redis refused a line of conversation %s (%s); it is kept in "
+                  "the dead-letter stream for admins and the other lines flow on.",
+                  conversation_id, refused)
+        while True:
+            try:
+                await self.dead_letters.add(conversation_id, line, str(refused))
+                return
+            except (RedisConnectionError, RedisTimeoutError, OSError) as error:
+                log.warning("Relay dead letters: Redis unreachable (%s); retrying.", error)
+                await asyncio.sleep(RETRY_SECONDS)
+            except (RedisError, ValueError) as error:
+                log.error("Relay dead letters: could not keep the refused line either (%s); "
+                          "it stays only in Rasa's tracker.", error)
+                return
 
     async def close(self) -> None:
         if self.writer is not None:

@@ -80,6 +80,9 @@ def session(token_hash: str) -> str:
 # Stream of commands for Rasa (agent lines, notices, resume), delivered by a consumer group.
 RELAY_OUTBOX = f"{PREFIX}:relay:outbox"
 RELAY_GROUP = "delivery"
+# Stream of lines Redis refused to store in a conversation's feed (not "unreachable": refused,
+# e.g. text no store can hold), kept for admins with the reason, so the rest flow on.
+RELAY_DEAD_LETTERS = f"{PREFIX}:relay:dead_letters"
 
 
 def relay_request(request_id: str) -> str:

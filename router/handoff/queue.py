@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional
 from redis import asyncio as aioredis
 
 from router import keys
+from router.clean_text import lua_json
 from router.handoff.ordering import QueueSettings, estimated_wait_minutes, queue_score
 from router.handoff.scripts import Scripts
 from router.redis_values import text, text_map
@@ -82,7 +83,7 @@ class HandoffQueue:
         priority = int(packet.get("customer_priority") or 0)
         score = queue_score(packet["created_at"], frustration, priority, self.settings)
         position = await self.scripts.run(
-            "enqueue", packet["conversation_id"], json.dumps(packet), score,
+            "enqueue", packet["conversation_id"], lua_json(packet), score,
             packet["created_at"], team or "", priority, frustration)
         if int(position) < 0:
             raise QueueError("already_with_agent")
@@ -140,7 +141,7 @@ class HandoffQueue:
         `tell_customer` (a relay command) is queued in the same step."""
         status, value = await self.scripts.run(
             "claim", agent_id, conversation_id or "", now, self.settings.heartbeat_timeout,
-            json.dumps(tell_customer) if tell_customer else "")
+            lua_json(tell_customer) if tell_customer else "")
         return _checked(status, value)
 
     async def transfer(self, conversation_id: str, now: float, *, by_agent: Optional[str],
@@ -150,7 +151,7 @@ class HandoffQueue:
         `by_agent` None: an admin acting on any conversation."""
         status, value = await self.scripts.run(
             "transfer", conversation_id, by_agent or "", to_agent or "", to_team or "", now,
-            self.settings.heartbeat_timeout, json.dumps(tell_customer) if tell_customer else "")
+            self.settings.heartbeat_timeout, lua_json(tell_customer) if tell_customer else "")
         return _checked(status, value)
 
     async def release(self, conversation_id: str, now: float, outcome: str,
@@ -159,7 +160,7 @@ class HandoffQueue:
         relay outbox in the same step. Returns the agent who had it ('' if it was waiting)."""
         status, value = await self.scripts.run(
             "release", conversation_id, by_agent or "", now, outcome,
-            json.dumps(resume_command))
+            lua_json(resume_command))
         return _checked(status, value)
 
     async def agent_gone(self, agent_id: str, now: float,
@@ -197,7 +198,7 @@ class HandoffQueue:
         """A message for the team with the whole context; returns the ticket id."""
         ticket_id = await self.redis.xadd(keys.TICKETS, {
             "conversation_id": packet["conversation_id"], "message": message,
-            "packet": json.dumps(packet)})
+            "packet": lua_json(packet)})
         return text(ticket_id)
 
 

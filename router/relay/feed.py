@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from redis import asyncio as aioredis
 
 from router import keys
+from router.clean_text import lua_json, valid_text
 from router.handoff.scripts import Scripts
 from router.redis_values import text, text_map
 from router.transcript import AGENT, CUSTOMER, line_from_event
@@ -51,7 +52,7 @@ class ConversationFeed:
 
     async def append(self, conversation_id: str, line: Dict[str, Any]) -> Optional[str]:
         """Adds the line if a person has the conversation; returns its id."""
-        entry_id = await self.scripts.run("feed_append", conversation_id, json.dumps(
+        entry_id = await self.scripts.run("feed_append", conversation_id, lua_json(
             {k: v for k, v in line.items() if v is not None}))
         return None if entry_id is None else text(entry_id)
 
@@ -65,3 +66,30 @@ class ConversationFeed:
             for entry_id, fields in items:
                 entries.append((text(entry_id), _decoded(fields)))
         return entries
+
+
+# Refused lines kept for admins; older ones are trimmed beyond this many.
+DEAD_LETTERS_KEPT = 10_000
+
+
+class DeadLetters:
+    """Lines Redis refused to add to a feed, with the reason, for admins to see (GET
+    /api/admin/dead-letters). The line is kept as Python's ASCII JSON, so whatever it held
+    (the cause, often) is stored exactly and can be read back."""
+
+    def __init__(self, redis: aioredis.Redis) -> None:
+        self.redis = redis
+
+    async def add(self, conversation_id: str, line: Dict[str, Any], reason: str) -> str:
+        entry_id = await self.redis.xadd(keys.RELAY_DEAD_LETTERS, {
+            "conversation_id": valid_text(conversation_id), "reason": valid_text(reason[:500]),
+            "line": json.dumps(line)}, maxlen=DEAD_LETTERS_KEPT, approximate=True)
+        return text(entry_id)
+
+    async def recent(self, count: int = 100) -> List[Dict[str, Any]]:
+        """The newest first."""
+        entries = await self.redis.xrevrange(keys.RELAY_DEAD_LETTERS, count=count)
+        return [{"id": text(entry_id), **text_map(fields)} for entry_id, fields in entries]
+
+    async def count(self) -> int:
+        return int(await self.redis.xlen(keys.RELAY_DEAD_LETTERS))

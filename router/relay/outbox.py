@@ -15,6 +15,7 @@ from redis import asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
 
 from router import keys
+from router.clean_text import lua_json
 from router.handoff.queue import QueueError
 from router.handoff.scripts import Scripts
 from router.redis_values import text, text_map
@@ -30,7 +31,7 @@ ABANDONED_MS = 60_000
 
 
 def line_command(text: str, metadata: Dict[str, Any]) -> Dict[str, str]:
-    return {"kind": LINE, "text": text, "metadata": json.dumps(metadata)}
+    return {"kind": LINE, "text": text, "metadata": lua_json(metadata)}
 
 
 def resume_command(outcome: str, agent_name: str) -> Dict[str, str]:
@@ -59,7 +60,7 @@ class Outbox:
         with `request_id`, only once (None is returned for a repeat)."""
         status, value = await self.scripts.run(
             "outbox_put", conversation_id, from_agent or "", request_id or "",
-            json.dumps(command))
+            lua_json(command))
         if text(status) == "error":
             raise QueueError(text(value))
         return text(value) if text(status) == "ok" else None

@@ -20,7 +20,7 @@ from router import keys
 from router.agents.directory import AgentDirectory
 from router.handoff.queue import HandoffQueue
 from router.relay import housekeeping
-from router.relay.feed import ConversationFeed, feed_line
+from router.relay.feed import ConversationFeed, DeadLetters, feed_line
 from router.relay.outbox import (
     DeliveryWorker,
     Outbox,
@@ -173,6 +173,58 @@ async def test_rasas_events_reach_the_feed_only_while_a_person_has_it(
     lines = await ConversationFeed(redis).since("human")
     assert [line["text"] for _, line in lines] == ["to human"]
     assert not await redis.exists(keys.conversation_feed("bot-only"))
+    await broker.close()
+
+
+async def _feed_texts(redis: aioredis.Redis, conversation_id: str) -> List[str]:
+    for _ in range(150):
+        if await redis.exists(keys.conversation_feed(conversation_id)):
+            break
+        await asyncio.sleep(0.02)
+    return [line["text"] for _, line in await ConversationFeed(redis).since(conversation_id)]
+
+
+def _customer_line(sender: str, text: str) -> Dict[str, Any]:
+    return {"sender_id": sender, "event": "user", "text": text, "timestamp": time.time(),
+            "parse_data": {}}
+
+
+async def test_a_lone_surrogate_reaches_the_console_as_a_replacement_character(
+    redis: aioredis.Redis, redis_server: Any,
+) -> None:
+    """Valid JSON, but no valid UTF-8: Redis's Lua decoder refused it and the broker retried
+    it forever, holding up every other conversation's lines."""
+    broker = RelayEventBroker(redis_server.url)
+    for sender in ("poison", "other"):
+        await redis.set(keys.conversation_owner(sender), "agent:ana")
+    broker.publish(_customer_line("poison", "hi \ud800 there"))
+    broker.publish(_customer_line("other", "my parcel is late"))
+    assert await _feed_texts(redis, "other") == ["my parcel is late"]
+    assert await _feed_texts(redis, "poison") == ["hi \ufffd there"]
+    await broker.close()
+
+
+async def test_a_line_redis_refuses_is_set_aside_and_the_others_flow_on(
+    redis: aioredis.Redis, redis_server: Any,
+) -> None:
+    broker = RelayEventBroker(redis_server.url)
+    for sender in ("broken", "other"):
+        await redis.set(keys.conversation_owner(sender), "agent:ana")
+    # Something that is not a stream under the feed's key: XADD answers WRONGTYPE every time.
+    await redis.set(keys.conversation_feed("broken"), "not a stream")
+    broker.publish(_customer_line("broken", "first"))
+    broker.publish(_customer_line("other", "second"))
+    broker.publish(_customer_line("other", "third"))
+    for _ in range(150):
+        if await redis.xlen(keys.conversation_feed("other")) == 2:
+            break
+        await asyncio.sleep(0.02)
+    assert await _feed_texts(redis, "other") == ["second", "third"]
+    letters = await DeadLetters(redis).recent()
+    assert len(letters) == 1
+    assert letters[0]["conversation_id"] == "broken"
+    assert "WRONGTYPE" in letters[0]["reason"]
+    assert json.loads(letters[0]["line"])["text"] == "first"
     await broker.close()
 
 
