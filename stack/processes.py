@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, TextIO
 
+from stack.private_files import PRIVATE_UMASK, open_private_log
 from stack.settings import PROJECT_ROOT
 
 
@@ -56,15 +57,18 @@ class Service:
     _log_start: int = 0
 
     def start(self) -> Service:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
         # Logs are appended across runs; only what this run writes counts as its news.
         self._log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
-        log = open(self.log_path, "ab")
+        log = open_private_log(self.log_path)
         # Its own process group, so stopping it also stops anything it forked (Sanic workers).
-        self.process = subprocess.Popen(
-            list(self.command), cwd=PROJECT_ROOT, env=self.env, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )
+        # Whatever it writes (databases, Redis's files, logs) is this user's alone.
+        try:
+            self.process = subprocess.Popen(
+                list(self.command), cwd=PROJECT_ROOT, env=self.env, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True, umask=PRIVATE_UMASK,
+            )
+        finally:
+            os.close(log)
         return self
 
     def wait_until_healthy(self, timeout: float, progress: Optional[TextIO] = None) -> float:
