@@ -51,7 +51,8 @@ AGENTS_ONLINE = f"{PREFIX}:agents:online"
 
 
 def agent(agent_id: str) -> str:
-    """Hash: name, role, password_hash, capacity, teams, presence, created_at."""
+    """Hash: name, role, password_hash, capacity, teams, presence, created_at, disabled
+    ("1" when an admin has disabled the account)."""
     return f"{PREFIX}:agent:{agent_id}"
 
 
@@ -64,11 +65,6 @@ def agent_sessions(agent_id: str) -> str:
     """Set of the hashes of an agent's session tokens (to end them all, e.g. on a new
     password)."""
     return f"{PREFIX}:agent:{agent_id}:sessions"
-
-
-def sign_in_failures(agent_id: str) -> str:
-    """Count of recent wrong passwords for an account (expires: a temporary lock)."""
-    return f"{PREFIX}:agent:{agent_id}:sign_in_failures"
 
 
 def session(token_hash: str) -> str:
@@ -100,3 +96,25 @@ ROUTER_SETTINGS_CHANGED = f"{PREFIX}:settings:changed"
 # --- Feedback ----------------------------------------------------------------------------
 # Stream of customers' ratings of the person who helped them (conversation_id, rating, agent).
 HANDOFF_RATINGS = f"{PREFIX}:handoff:ratings"
+
+
+# --- Sign-in lockout (router/agents/lockout.py) -------------------------------------------
+# Every counter expires a while after its last attempt: a lock lifts on its own.
+
+
+def sign_in_attempts(agent_id: str, address: str) -> str:
+    """Count of recent sign-in attempts on an account from one client address that the right
+    password has not cleared (the lock a stranger elsewhere cannot set off)."""
+    return f"{PREFIX}:agent:{agent_id}:sign_in_attempts:{address}"
+
+
+def account_sign_in_attempts(agent_id: str) -> str:
+    """Count of recent failed sign-in attempts on an account from anywhere (the ceiling that
+    slows a guesser spread over many addresses)."""
+    return f"{PREFIX}:agent:{agent_id}:sign_in_attempts"
+
+
+def sign_in_attempt_keys(agent_id: str) -> str:
+    """Set of the account's per-address counters (their key names), so an admin's unlock can
+    clear them all at once."""
+    return f"{PREFIX}:agent:{agent_id}:sign_in_attempt_keys"

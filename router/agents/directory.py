@@ -1,4 +1,5 @@
-"""Agent accounts in Redis: who they are, their role, capacity and teams, and presence."""
+"""Agent accounts in Redis: who they are, their role, capacity and teams, presence, whether
+they may sign in, and signing in."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from typing import Any, Dict, List, Optional, Sequence
 from redis import asyncio as aioredis
 
 from router import keys
+from router.agents.lockout import SignInLockout
 from router.agents.passwords import check_strength, hash_password, verify_password
+from router.handoff.queue import HandoffQueue
 from router.handoff.scripts import Scripts
 from router.redis_values import text, text_map
 
@@ -26,6 +29,14 @@ class AccountError(ValueError):
     """Bad account data, said so a person can fix it."""
 
 
+class WrongPassword(Exception):
+    """The agent id and password do not match (which of the two is wrong is not said)."""
+
+
+class AccountDisabled(Exception):
+    """The right password for an account an admin has disabled."""
+
+
 @dataclass(frozen=True)
 class Agent:
     id: str
@@ -35,6 +46,7 @@ class Agent:
     teams: List[str] = field(default_factory=list)
     presence: str = "offline"
     last_seen: Optional[float] = None
+    disabled: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -43,7 +55,8 @@ class Agent:
     def public(self) -> Dict[str, Any]:
         """Everything but the password hash."""
         return {"id": self.id, "name": self.name, "role": self.role, "capacity": self.capacity,
-                "teams": self.teams, "presence": self.presence, "last_seen": self.last_seen}
+                "teams": self.teams, "presence": self.presence, "last_seen": self.last_seen,
+                "disabled": self.disabled}
 
 
 def validate(agent_id: str, name: str, role: str, capacity: int, teams: Sequence[str]) -> None:
@@ -64,12 +77,13 @@ class AgentDirectory:
     def __init__(self, redis: aioredis.Redis) -> None:
         self.redis = redis
         self.scripts = Scripts(redis)
+        self.lockout = SignInLockout(redis)
 
     async def create(self, agent_id: str, name: str, password: str, role: str = "agent",
                      capacity: int = 3, teams: Sequence[str] = ()) -> Agent:
         teams = _unique(teams)
         validate(agent_id, name, role, capacity, teams)
-        check_strength(password)
+        await asyncio.to_thread(check_strength, password, (agent_id, name))
         password_hash = await asyncio.to_thread(hash_password, password)
         fields: Dict[str, Any] = {"name": name.strip(), "role": role, "capacity": capacity,
                                   "teams": json.dumps(teams), "presence": "offline",
@@ -83,9 +97,10 @@ class AgentDirectory:
     async def update(self, agent_id: str, *, name: Optional[str] = None,
                      role: Optional[str] = None, capacity: Optional[int] = None,
                      teams: Optional[Sequence[str]] = None,
-                     password: Optional[str] = None) -> Agent:
+                     password: Optional[str] = None, disabled: Optional[bool] = None) -> Agent:
         """Changes only the given fields (two admins editing different fields do not undo
-        each other). A new password signs the agent out everywhere."""
+        each other). A new password signs the agent out everywhere; so does disabling the
+        account, which also puts its conversations back at the front of the queue."""
         current = await self.get(agent_id)
         if current is None:
             raise LookupError(agent_id)
@@ -103,14 +118,22 @@ class AgentDirectory:
         if teams is not None:
             fields["teams"] = json.dumps(teams)
         if password is not None:
-            check_strength(password)
+            await asyncio.to_thread(check_strength, password,
+                                    (agent_id, current.name if name is None else name))
             fields["password_hash"] = await asyncio.to_thread(hash_password, password)
+        if disabled is not None:
+            fields["disabled"] = "1" if disabled else "0"
+        ends_sessions = password is not None or disabled is True
         outcome = text(await self.scripts.run("agent_update", agent_id, json.dumps(fields),
-                                               "1" if password is not None else "0"))
+                                               "1" if ends_sessions else "0"))
         if outcome == "unknown":
             raise LookupError(agent_id)
         if outcome == "last_admin":
-            raise AccountError("This is the last admin: make someone else an admin first.")
+            raise AccountError("This is the last admin who can sign in: make someone else "
+                               "an admin first.")
+        if disabled:
+            # After the sessions ended, so the agent cannot take a conversation meanwhile.
+            await HandoffQueue(self.redis).agent_gone(agent_id, time.time())
         return await self.get(agent_id) or current
 
     async def get(self, agent_id: str) -> Optional[Agent]:
@@ -125,7 +148,24 @@ class AgentDirectory:
     async def count(self) -> int:
         return int(await self.redis.scard(keys.AGENT_IDS))
 
+    async def sign_in(self, agent_id: str, password: str, address: str) -> Agent:
+        """The account, if the password is right, the account is enabled and not locked for
+        this client address. Raises SignInLocked, WrongPassword or AccountDisabled."""
+        if not AGENT_ID.match(agent_id):
+            # No account has such an id; hash anyway, so it takes as long as any other.
+            await asyncio.to_thread(hash_password, password)
+            raise WrongPassword(agent_id)
+        await self.lockout.attempt(agent_id, address)
+        agent = await self.authenticate(agent_id, password)
+        if agent is None:
+            raise WrongPassword(agent_id)
+        await self.lockout.passed(agent_id, address)
+        if agent.disabled:
+            raise AccountDisabled(agent_id)
+        return agent
+
     async def authenticate(self, agent_id: str, password: str) -> Optional[Agent]:
+        """The account if the password is right (no lockout: use sign_in for people)."""
         stored = await self.redis.hget(keys.agent(agent_id), "password_hash")
         if stored is None:
             # Hash anyway, so a wrong id takes as long as a wrong password.
@@ -134,6 +174,12 @@ class AgentDirectory:
         if not await asyncio.to_thread(verify_password, password, text(stored)):
             return None
         return await self.get(agent_id)
+
+    async def unlock(self, agent_id: str) -> None:
+        """Lifts every sign-in lock of the account (an admin's decision)."""
+        if await self.get(agent_id) is None:
+            raise LookupError(agent_id)
+        await self.lockout.unlock(agent_id)
 
     async def conversations(self, agent_id: str) -> List[str]:
         return sorted(text(c) for c in await self.redis.smembers(
@@ -153,4 +199,5 @@ def _agent(agent_id: str, raw: Dict[Any, Any]) -> Agent:
     last_seen = fields.get("last_seen")
     return Agent(agent_id, fields.get("name", agent_id), fields["role"],
                  int(fields.get("capacity", "1")), json.loads(fields.get("teams", "[]")),
-                 fields.get("presence", "offline"), float(last_seen) if last_seen else None)
+                 fields.get("presence", "offline"), float(last_seen) if last_seen else None,
+                 fields.get("disabled") == "1")

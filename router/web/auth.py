@@ -12,16 +12,14 @@ from typing import Awaitable, Callable, Optional
 
 from aiohttp import web
 
-from router import keys
-from router.agents.directory import Agent
+from router.agents.directory import AccountDisabled, Agent, WrongPassword
+from router.agents.lockout import SignInLocked
 from router.web.requests import json_body, text_field
 from router.web.services import services
 
 COOKIE = "pinecone_session"
 AGENT = "agent"  # request key of the signed-in agent
-# Wrong passwords for one account before it is locked for LOCK_SECONDS.
-MAX_FAILED_SIGN_INS = 10
-LOCK_SECONDS = 15 * 60
+DISABLED = "This account is disabled; ask an admin."
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -43,6 +41,9 @@ async def signed_in(request: web.Request) -> Agent:
     if agent is None:
         raise web.HTTPUnauthorized(text="Your session has expired or is not valid: "
                                         "sign in again.")
+    if agent.disabled:
+        # Disabling ends the sessions too; this covers a request already under way.
+        raise web.HTTPUnauthorized(text=DISABLED)
     return agent
 
 
@@ -75,19 +76,18 @@ async def login(request: web.Request) -> web.Response:
     body = await json_body(request)
     agent_id = text_field(body, "agent_id", max_length=32) or ""
     password = text_field(body, "password", max_length=200, strip=False) or ""
-    redis = services(request).redis
-    failures_key = keys.sign_in_failures(agent_id)
-    if int(await redis.get(failures_key) or 0) >= MAX_FAILED_SIGN_INS:
-        raise web.HTTPTooManyRequests(text="Too many wrong passwords for this account: "
-                                           "try again in 15 minutes, or ask an admin.")
-    agent = await services(request).directory.authenticate(agent_id, password)
-    if agent is None:
-        async with redis.pipeline(transaction=True) as tx:
-            tx.incr(failures_key)
-            tx.expire(failures_key, LOCK_SECONDS)
-            await tx.execute()
-        raise web.HTTPUnauthorized(text="That agent id and password do not match.")
-    await redis.delete(failures_key)
+    # The address the connection comes from (behind a proxy: the proxy's, unless it is
+    # configured to pass the client's on).
+    address = request.remote or "unknown"
+    try:
+        agent = await services(request).directory.sign_in(agent_id, password, address)
+    except SignInLocked as error:
+        raise web.HTTPTooManyRequests(text=str(error),
+                                      headers={"Retry-After": str(error.retry_after)}) from error
+    except WrongPassword as error:
+        raise web.HTTPUnauthorized(text="That agent id and password do not match.") from error
+    except AccountDisabled as error:
+        raise web.HTTPForbidden(text=DISABLED) from error
     token = await services(request).sessions.start(agent.id)
     reply = web.json_response({"agent": agent.public(), "token": token})
     reply.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/",

@@ -37,7 +37,7 @@ async def test_mistakes_are_explained(
     monkeypatch.setenv("REDIS_URL", redis_server.url)
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert await asyncio.to_thread(main, ["add", "sam", "Sam"]) == 2
-    assert "at least 10" in capsys.readouterr().err
+    assert "at least 12" in capsys.readouterr().err
     monkeypatch.setattr("sys.stdin", io.StringIO("a long password\n"))
     assert await asyncio.to_thread(main, ["password", "nobody"]) == 2
     assert "No agent" in capsys.readouterr().err

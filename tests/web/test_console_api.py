@@ -23,6 +23,7 @@ AGENT_ENDPOINTS = [
     ("POST", "/api/conversations/c1/transfer"), ("POST", "/api/conversations/c1/resolve"),
     ("POST", "/api/conversations/c1/hand-back"), ("GET", "/api/canned-responses"),
     ("GET", "/api/agents"), ("POST", "/api/agents"), ("PATCH", "/api/agents/ana"),
+    ("POST", "/api/agents/ana/unlock"),
 ]
 
 
@@ -42,6 +43,8 @@ async def test_every_agent_endpoint_refuses_a_customer_without_credentials(
 @pytest.mark.parametrize("method, path, body", [
     ("POST", "/api/agents", {"id": "zed", "name": "Zed", "password": PASSWORD}),
     ("PATCH", "/api/agents/ana", {"role": "admin"}),
+    ("PATCH", "/api/agents/ana", {"disabled": True}),
+    ("POST", "/api/agents/ana/unlock", {}),
 ])
 async def test_an_agent_cannot_do_an_admins_work(
     api: TestClient, redis: aioredis.Redis, method: str, path: str, body: dict,
@@ -51,6 +54,7 @@ async def test_an_agent_cannot_do_an_admins_work(
     assert reply.status == 403
     assert "admin" in (await reply.json())["error"]
     assert (await redis.hget(keys.agent("ana"), "role")) == "agent"
+    assert (await redis.hget(keys.agent("ana"), "disabled")) is None
     assert not await redis.exists(keys.agent("zed"))
 
 
@@ -119,7 +123,7 @@ async def test_too_many_wrong_passwords_lock_the_account_for_a_while(
         await api.post("/api/auth/login", json={"agent_id": "ana", "password": "guess guess"})
     reply = await api.post("/api/auth/login", json={"agent_id": "ana", "password": PASSWORD})
     assert reply.status == 429
-    assert await redis.ttl(keys.sign_in_failures("ana")) > 0
+    assert await redis.ttl(keys.sign_in_attempts("ana", "127.0.0.1")) > 0
 
 
 async def test_sessions_expire_and_sign_out_ends_them(
@@ -328,7 +332,7 @@ async def test_admins_manage_accounts_and_bad_details_are_explained(
     for body, fragment in [
         (good, "exists already"),
         ({**good, "id": "Bad Id!"}, "agent id"),
-        ({**good, "id": "dee", "password": "short"}, "at least 10"),
+        ({**good, "id": "dee", "password": "short"}, "at least 12"),
         ({**good, "id": "dee", "capacity": 0}, "Capacity"),
         ({**good, "id": "dee", "capacity": "two"}, "whole number"),
         ({**good, "id": "dee", "role": "owner"}, "role must be"),
