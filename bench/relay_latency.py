@@ -36,16 +36,18 @@ LINES_PER_CUSTOMER = 25
 
 class Customer:
     def __init__(self, rasa_url: str) -> None:
-        self.id = uuid.uuid4().hex
         self.lines: queue.Queue[Dict] = queue.Queue()
+        confirmed: queue.Queue[Dict] = queue.Queue()
         self.socket = socketio.Client(reconnection=False)
         self.socket.on("bot_uttered", lambda payload: self.lines.put(payload))
+        self.socket.on("session_confirm", lambda session: confirmed.put(session))
         self.socket.connect(rasa_url, transports=["websocket"])
-        self.socket.emit("session_request", {"session_id": self.id})
-        time.sleep(0.3)
+        self.socket.emit("session_request", {})
+        # The server issues the conversation id (and the key that proves it is ours).
+        self.id: str = confirmed.get(timeout=10)["session_id"]
 
     def say(self, text: str) -> None:
-        self.socket.emit("user_uttered", {"message": text, "session_id": self.id})
+        self.socket.emit("user_uttered", {"message": text})
 
     def wait_for(self, fragment: str, timeout: float = 20) -> float:
         """Waits for a line containing `fragment`; returns when it came (perf_counter)."""

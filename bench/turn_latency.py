@@ -93,7 +93,7 @@ def measure(model: Path, turns: int, clients: int) -> Result:
             started = time.monotonic()
             services[1].start().wait_until_healthy(RASA_START_TIMEOUT)
             start_seconds = time.monotonic() - started
-            url = f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook"
+            url = f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook?token=bench"
             talk(url, 3 * len(SCRIPT))  # warm-up: first calls compile graphs and fill caches
             began = time.perf_counter()
             latencies = talk(url, turns)

@@ -68,7 +68,8 @@ class BotEndpoint:
 
     def say(self, sender: str, text: str) -> None:
         reply = requests.post(f"{self.rasa_url}/webhooks/rest/webhook",
-                              json={"sender": sender, "message": text}, timeout=60)
+                              json={"sender": sender, "message": text},
+                              headers={"Authorization": f"Bearer {self.token}"}, timeout=60)
         reply.raise_for_status()
 
     def events(self, sender: str) -> List[Dict[str, Any]]:

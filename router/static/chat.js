@@ -5,8 +5,11 @@
 const STORE = "pinecone-chat";
 const saved = JSON.parse(localStorage.getItem(STORE) || "{}");
 const state = {
-  sessionId: saved.sessionId || (crypto.randomUUID ? crypto.randomUUID().replace(/-/g, "")
-    : String(Date.now()) + Math.random().toString(16).slice(2)),
+  // Issued by the server with a key that proves the conversation is ours (bot/webchat.py);
+  // null until the first connection.
+  sessionId: saved.sessionId || null,
+  sessionKey: saved.sessionKey || null,
+  confirmed: false,                     // the server accepted our session on this connection
   transcript: saved.transcript || [],   // [{who: "user"|"bot"|"agent"|"notice", text, name?}]
   pending: saved.pending || [],         // messages not yet sent
   handoff: saved.handoff || null,       // {state: "waiting"|"with_agent", text, name?}: the status line
@@ -21,7 +24,7 @@ let socket = null;
 
 function persist() {
   localStorage.setItem(STORE, JSON.stringify({
-    sessionId: state.sessionId, transcript: state.transcript.slice(-200), pending: state.pending,
+    sessionId: state.sessionId, sessionKey: state.sessionKey, transcript: state.transcript.slice(-200), pending: state.pending,
     handoff: state.handoff,
   }));
 }
@@ -76,9 +79,9 @@ function send(text, payload) {
 }
 
 function flush() {
-  while (state.pending.length && socket && socket.connected) {
+  while (state.pending.length && socket && socket.connected && state.confirmed) {
     const message = state.pending[0];
-    if (!socket.emit("user_uttered", { message, session_id: state.sessionId })) break;
+    if (!socket.emit("user_uttered", { message })) break;
     state.pending.shift();
     persist();
   }
@@ -142,17 +145,31 @@ function onBotMessage(payload) {
   if (buttons && buttons.length) renderButtons(buttons);
 }
 
+function onSessionConfirmed(session) {
+  if (!session || !session.session_id) return;
+  if (state.sessionId && state.sessionId !== session.session_id) {
+    // The server could not continue the old conversation (e.g. its key was lost).
+    record({ who: "notice", text: "This is a new conversation: earlier messages above stay here for you to read." });
+    setHandoff(null);
+  }
+  state.sessionId = session.session_id;
+  state.sessionKey = session.session_key;
+  state.confirmed = true;
+  persist();
+  flush();
+}
+
 async function connect() {
   const reply = await fetch("/api/chat-config");
   const config = await reply.json();
   socket = new TinySocket(config.socket_url, {
     connect: () => {
       setStatus("online", "online");
-      socket.emit("session_request", { session_id: state.sessionId });
+      socket.emit("session_request", { session_id: state.sessionId, session_key: state.sessionKey });
     },
-    session_confirm: () => flush(),
+    session_confirm: onSessionConfirmed,
     bot_uttered: onBotMessage,
-    disconnect: () => setStatus("reconnecting", "offline"),
+    disconnect: () => { state.confirmed = false; setStatus("reconnecting", "offline"); },
   });
 }
 

@@ -106,7 +106,8 @@ class RestCustomer:
         self.id = f"rest-{uuid.uuid4().hex[:10]}"
 
     def say(self, text: str) -> List[str]:
-        reply = requests.post(self.url, json={"sender": self.id, "message": text}, timeout=30)
+        reply = requests.post(self.url, json={"sender": self.id, "message": text},
+                              headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
         reply.raise_for_status()
         return [m["text"] for m in reply.json() if m.get("text")]
 
@@ -122,25 +123,30 @@ class SocketCustomer:
     # the reply is complete.
     QUIET_SECONDS = 0.6
 
-    def __init__(self, bot: RunningBot, session_id: Optional[str] = None) -> None:
-        self.id = session_id or uuid.uuid4().hex
+    def __init__(self, bot: RunningBot, session_id: Optional[str] = None,
+                 session_key: Optional[str] = None) -> None:
+        """A new conversation, or the one `session_id` names, proved by `session_key`."""
         self.received: List[str] = []
         self.payloads: List[Dict[str, Any]] = []
-        self.confirmed: Optional[str] = None
+        self.confirmed: Optional[Dict[str, str]] = None
         self.client = socketio.Client(reconnection=False)
         self.client.on("bot_uttered", self._on_bot)
         self.client.on("session_confirm", self._on_confirm)
         self.client.connect(bot.rasa_url, transports=["websocket"])
-        self.client.emit("session_request", {"session_id": self.id})
+        self.client.emit("session_request", {"session_id": session_id,
+                                             "session_key": session_key})
         self._wait_for(lambda: self.confirmed is not None, 10)
+        assert self.confirmed is not None
+        self.id: str = self.confirmed["session_id"]
+        self.key: str = self.confirmed["session_key"]
 
     def _on_bot(self, payload: Dict[str, Any]) -> None:
         self.payloads.append(payload)
         if payload.get("text"):
             self.received.append(payload["text"])
 
-    def _on_confirm(self, session_id: str) -> None:
-        self.confirmed = session_id
+    def _on_confirm(self, session: Dict[str, str]) -> None:
+        self.confirmed = session
 
     def _wait_for(self, condition: Any, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -151,7 +157,7 @@ class SocketCustomer:
 
     def say(self, text: str) -> List[str]:
         start = len(self.received)
-        self.client.emit("user_uttered", {"message": text, "session_id": self.id})
+        self.client.emit("user_uttered", {"message": text})
         self._wait_for(lambda: len(self.received) > start, 30)
         count = len(self.received)
         while True:

@@ -246,7 +246,8 @@ def test_a_rasa_restart_keeps_the_bot_quiet_and_the_relay_working(
     customer.close()
     fresh_shop.restart_rasa()
     start = time.time()
-    back = SocketCustomer(fresh_shop, session_id=customer.id)  # the page reconnects
+    back = SocketCustomer(fresh_shop, session_id=customer.id,  # the page reconnects
+                          session_key=customer.key)
     try:
         back.client.emit("user_uttered", {"message": "what is your return policy",
                                           "session_id": back.id})
