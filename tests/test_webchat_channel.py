@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Set, Tuple
 
+from rasa.core.channels.channel import UserMessage
+
 from bot.customer_input import CustomerGate
 from bot.webchat import WebChatInput, owns, session_key
-from rasa.core.channels.channel import UserMessage
 from router.customer_limits import CustomerLimits
 
 SECRET = "webchat-test-secret"
