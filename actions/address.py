@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import shop_rules
+from actions import ownership, shop_rules
 from actions.conversation import records_person_offer
 from actions.orders import FORM_RESET, order_or_apology
 from actions.shop import shop
@@ -28,9 +28,12 @@ class ActionChangeAddress(Action):
         if order is None:
             return events
         new_address = tracker.get_slot("new_address")
-        if shop_rules.why_not_change_address(order) or not new_address:
+        if shop_rules.why_not_change_address(order):
             await _explain_too_late(dispatcher, order.id)
-        elif await shop().change_address(order.id, new_address):
+            return events
+        if not await ownership.confirmed_or_refused(dispatcher, tracker, order):
+            return events
+        if new_address and await shop().change_address(order.id, new_address):
             dispatcher.utter_message(response="utter_address_changed", order_id=order.id,
                                      new_address=new_address)
         else:

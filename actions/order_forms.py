@@ -3,6 +3,11 @@
 They share one way of getting an order number: take the regex entity, or any number-like reply
 while the form asks for it (so a wrongly sized number gets an explanation rather than a
 repeated question), and give up politely after a few failed tries.
+
+The forms that change an order then ask for the email address on it (actions/ownership.py),
+unless this conversation already confirmed it. Orders that cannot be changed anyway skip that
+question: the reason they give (shipped, past the return window...) is no more than a status
+question tells the order number's holder today.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions import shop_rules
+from actions import ownership, shop_rules
 from actions.settings import shop_settings
 from actions.shop import shop, today
 from actions.store import Order
@@ -26,6 +31,8 @@ ANSWER_INTENTS = {"inform", "affirm", "deny", "nlu_fallback", "out_of_scope"}
 # What extraction hands to validation for "an answer with no number in it". Extra slots
 # returned by an extract_ method are dropped by rasa-sdk, so validation does the bookkeeping.
 NO_NUMBER = ""
+# The same for "an answer with no email address in it".
+NO_EMAIL = ""
 
 
 class _OrderNumberSteps:
@@ -49,10 +56,19 @@ class _OrderNumberSteps:
         if (tracker.get_slot("order_id_attempts") or 0) >= shop_settings().max_order_id_attempts:
             return []
         order_id = tracker.get_slot("order_id")
-        if order_id and "order_id" in domain_slots:
-            order = await shop().order(order_id)
-            if order is not None and await self.blocker(order):
-                return ["order_id"]
+        if not order_id or "order_id" not in domain_slots:
+            return domain_slots
+        order = await shop().order(order_id)
+        if order is None:
+            return domain_slots
+        if await self.blocker(order):
+            return ["order_id"]
+        return await self.slots_for_order(order, domain_slots, tracker)
+
+    async def slots_for_order(
+        self, order: Order, domain_slots: List[str], tracker: Tracker
+    ) -> List[str]:
+        """The questions still to ask about an order that exists and may go ahead."""
         return domain_slots
 
     async def extract_order_id(
@@ -129,8 +145,65 @@ class ValidateOrderIdForm(_OrderNumberSteps, FormValidationAction):
         return "validate_order_id_form"
 
 
-class ValidateCancelForm(_OrderNumberSteps, FormValidationAction):
+class _OwnerEmailSteps(_OrderNumberSteps):
+    """For the forms that change an order: the email address on the order, asked once per
+    conversation (actions/ownership.py), before anything is changed."""
+
     confirms_remembered_order = True
+
+    async def slots_for_order(
+        self, order: Order, domain_slots: List[str], tracker: Tracker
+    ) -> List[str]:
+        if await ownership.is_confirmed(tracker, order):
+            return [slot for slot in domain_slots if slot != ownership.EMAIL_SLOT]
+        if ownership.out_of_attempts(tracker):
+            # Completes the form: the submit action leaves the order alone and offers a person.
+            return ["order_id"]
+        return domain_slots
+
+    async def extract_order_email(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        if tracker.get_slot("requested_slot") != ownership.EMAIL_SLOT:
+            return {}
+        if next(tracker.get_latest_entity_values("email"), None):
+            return {}  # the domain's entity mapping already fills it
+        if next(tracker.get_latest_entity_values("order_id"), None):
+            return {}  # another order after all: the form asks for that one's email
+        if _latest_intent(tracker) in ANSWER_INTENTS:
+            return {ownership.EMAIL_SLOT: NO_EMAIL}  # validation explains and counts the try
+        # A new question, "never mind" or a request for a person: the form steps aside.
+        return {}
+
+    async def validate_order_email(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> Dict[str, Any]:
+        order = await shop().order(tracker.get_slot("order_id") or "")
+        if order is None:
+            return {ownership.EMAIL_SLOT: None}  # no order yet: the form asks for it first
+        if ownership.emails_match(str(slot_value or ""), order.email):
+            verified = [*ownership.verified_order_ids(tracker), order.id]
+            return {ownership.EMAIL_SLOT: None, ownership.VERIFIED_ORDERS_SLOT: verified}
+        return _wrong_email(dispatcher, tracker, order.id, given=bool(slot_value))
+
+
+def _wrong_email(
+    dispatcher: CollectingDispatcher, tracker: Tracker, order_id: str, given: bool
+) -> Dict[str, Any]:
+    """Count the try; say what went wrong unless it was the last try (the submit action then
+    explains). Never which part differs, nor anything of the email on the order."""
+    attempts = ownership.email_attempts(tracker) + 1
+    if attempts < shop_settings().max_order_email_attempts:
+        response = "utter_order_email_mismatch" if given else "utter_order_email_missing"
+        dispatcher.utter_message(response=response, order_id=order_id)
+    return {ownership.EMAIL_SLOT: None, ownership.EMAIL_ATTEMPTS_SLOT: attempts}
+
+
+class ValidateCancelForm(_OwnerEmailSteps, FormValidationAction):
 
     def name(self) -> str:
         return "validate_cancel_form"
@@ -139,9 +212,7 @@ class ValidateCancelForm(_OrderNumberSteps, FormValidationAction):
         return shop_rules.why_not_cancel(order)
 
 
-class ValidateReturnForm(_OrderNumberSteps, FormValidationAction):
-    confirms_remembered_order = True
-
+class ValidateReturnForm(_OwnerEmailSteps, FormValidationAction):
     def name(self) -> str:
         return "validate_return_form"
 
@@ -153,9 +224,7 @@ class ValidateReturnForm(_OrderNumberSteps, FormValidationAction):
         )
 
 
-class ValidateChangeAddressForm(_OrderNumberSteps, FormValidationAction):
-    confirms_remembered_order = True
-
+class ValidateChangeAddressForm(_OwnerEmailSteps, FormValidationAction):
     def name(self) -> str:
         return "validate_change_address_form"
 

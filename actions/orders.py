@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import shop_rules
+from actions import ownership, shop_rules
 from actions.conversation import records_person_offer
 from actions.shop import shop, today
 from actions.store import Order
@@ -18,7 +18,10 @@ from actions.store import Order
 # Banks take up to this many business days to post an approved refund.
 REFUND_POSTING_DAYS = 5
 
-FORM_RESET = [SlotSet("order_id_attempts", 0), SlotSet("remembered_order_id", None)]
+# What every order form's submit action clears. Wrong emails stay counted for the whole
+# conversation (actions/ownership.py), so they are not reset here.
+FORM_RESET = [SlotSet("order_id_attempts", 0), SlotSet("remembered_order_id", None),
+              SlotSet(ownership.EMAIL_SLOT, None)]
 
 
 async def order_or_apology(dispatcher: CollectingDispatcher, tracker: Tracker) -> Order | None:
@@ -127,7 +130,10 @@ class ActionCancelOrder(Action):
         blocker = shop_rules.why_not_cancel(order)
         if blocker:
             dispatcher.utter_message(response=blocker, order_id=order.id)
-        elif not tracker.get_slot("cancel_confirmed"):
+            return events
+        if not await ownership.confirmed_or_refused(dispatcher, tracker, order):
+            return events
+        if not tracker.get_slot("cancel_confirmed"):
             dispatcher.utter_message(response="utter_cancel_kept", order_id=order.id)
         elif await shop().cancel(order.id, today()):
             dispatcher.utter_message(response="utter_cancel_done", order_id=order.id,

@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import shop_rules
+from actions import ownership, shop_rules
 from actions.conversation import records_person_offer
 from actions.orders import FORM_RESET, order_or_apology
 from actions.settings import shop_settings
@@ -37,6 +37,8 @@ class ActionSubmitReturn(Action):
         if blocker:
             dispatcher.utter_message(response=blocker, order_id=order.id,
                                      delivered_on=shop_rules.day(order.delivered_on))
+            return events
+        if not await ownership.confirmed_or_refused(dispatcher, tracker, order):
             return events
         reason = tracker.get_slot("return_reason") or "not given"
         created = await shop().create_return(order.id, reason, today())

@@ -24,6 +24,10 @@ class ShopSettings:
     low_stock_threshold: int = 5
     # Failed tries at an order number before the bot stops asking and offers other routes.
     max_order_id_attempts: int = 3
+    # Wrong emails for an order before the bot stops asking, leaves the order untouched and
+    # offers a person. Counted per conversation: a typo or two is human, a string of guesses
+    # is someone who does not own the order.
+    max_order_email_attempts: int = 3
     # When people answer chats (the shop's local time); None means around the clock.
     support_hours: Optional[Dict[int, Tuple[time, time]]] = None
     support_timezone: str = "America/Los_Angeles"

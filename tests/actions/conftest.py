@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -26,3 +27,13 @@ async def action_redis(redis_server: EmbeddedRedis, redis: aioredis.Redis,
     await handoff.redis_client().close()
     handoff.redis_client.cache_clear()
     shop_settings.cache_clear()
+
+
+@pytest.fixture
+def second_order_of_jon(shop_db: Path) -> str:
+    """Another unshipped order with the same email as 730155 (jon.ortiz@example.org)."""
+    with sqlite3.connect(shop_db) as db:
+        db.execute("INSERT INTO orders SELECT '730999', email, status, placed_on, shipped_on, "
+                   "delivered_on, cancelled_on, address, total_cents FROM orders "
+                   "WHERE id = '730155'")
+    return "730999"

@@ -1,8 +1,18 @@
 """The forms' order-number steps: extraction from free text, validation, giving up, and
-confirming a remembered order before changing it."""
+confirming a remembered order before changing it; then, before an order is changed, the email
+address on it."""
 
 from pathlib import Path
+from typing import Any, Dict, List, Optional
 
+import pytest
+from rasa.core.actions.action import ActionExtractSlots
+from rasa.core.channels import CollectingOutputChannel
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.order_forms import (
@@ -12,6 +22,8 @@ from actions.order_forms import (
     ValidateOrderIdForm,
     ValidateReturnForm,
 )
+from actions.settings import shop_settings
+from stack.settings import PROJECT_ROOT
 from tests.factories import domain, entity, responses, slot_events, tracker
 
 
@@ -106,7 +118,7 @@ async def test_yes_confirms_the_remembered_order(shop_db: Path) -> None:
                 active_loop="return_form")
     said, slots = await run(ValidateReturnForm(), t)
     assert slots["order_id"] == "551204"
-    assert asks_next(t, slots) == "return_reason"
+    assert asks_next(t, slots) == "order_email"
 
 
 async def test_no_forgets_the_remembered_order_and_asks_plainly(shop_db: Path) -> None:
@@ -126,7 +138,7 @@ async def test_an_order_named_in_the_message_needs_no_confirmation(shop_db: Path
                 just_set={"order_id": "730155"}, active_loop="cancel_form")
     said, slots = await run(ValidateCancelForm(), t)
     assert slots["order_id"] == "730155"
-    assert asks_next(t, slots) == "cancel_confirmed"
+    assert asks_next(t, slots) == "order_email"
 
 
 async def test_a_shipped_order_ends_the_cancel_form_without_asking(shop_db: Path) -> None:
@@ -147,7 +159,8 @@ async def test_an_order_past_the_window_ends_the_return_form(shop_db: Path) -> N
 
 
 async def test_an_incomplete_address_is_refused(shop_db: Path) -> None:
-    t = tracker("the old one", slots={"order_id": "117450", "requested_slot": "new_address"},
+    t = tracker("the old one", slots={"order_id": "117450", "requested_slot": "new_address",
+                                      "verified_order_ids": ["117450"]},
                 just_set={"new_address": "the old one"}, active_loop="change_address_form")
     said, slots = await run(ValidateChangeAddressForm(), t)
     assert said == ["utter_address_too_short"]
@@ -157,7 +170,8 @@ async def test_an_incomplete_address_is_refused(shop_db: Path) -> None:
 
 async def test_a_full_address_is_accepted_and_tidied(shop_db: Path) -> None:
     text = "22  Oak Street,\n97205 Portland"
-    t = tracker(text, slots={"order_id": "117450", "requested_slot": "new_address"},
+    t = tracker(text, slots={"order_id": "117450", "requested_slot": "new_address",
+                             "verified_order_ids": ["117450"]},
                 just_set={"new_address": text}, active_loop="change_address_form")
     said, slots = await run(ValidateChangeAddressForm(), t)
     assert said == []
@@ -171,3 +185,168 @@ async def test_asking_for_the_order_offers_the_remembered_one(shop_db: Path) -> 
     assert said == ["utter_ask_order_id_remembered"]
     said, _ = await run(ActionAskOrderId(), tracker())
     assert said == ["utter_ask_order_id"]
+
+
+# --- The email on the order, before cancelling, returning or re-addressing it ---------------
+
+def at_email_question(text: str, intent: str = "inform", email: Optional[str] = None,
+                      form: str = "cancel_form", order_id: str = "730155",
+                      **slots: Any) -> Tracker:
+    """The customer answers "what's the email address you used for order N?"."""
+    entities = [entity("email", email)] if email else []
+    just_set = {"order_email": email} if email else {}
+    return tracker(text, intent=intent, entities=entities, just_set=just_set,
+                   slots={"order_id": order_id, "requested_slot": "order_email", **slots},
+                   active_loop=form)
+
+
+FORMS_THAT_CHANGE_ORDERS = [(ValidateCancelForm, "cancel_form", "730155", "cancel_confirmed"),
+                            (ValidateReturnForm, "return_form", "551204", "return_reason"),
+                            (ValidateChangeAddressForm, "change_address_form", "117450",
+                             "new_address")]
+
+
+@pytest.mark.parametrize(("validator", "form", "order_id", "after"), FORMS_THAT_CHANGE_ORDERS)
+async def test_the_forms_that_change_an_order_ask_for_its_email_first(
+    shop_db: Path, validator: Any, form: str, order_id: str, after: str
+) -> None:
+    t = tracker(f"order {order_id}", entities=[entity("order_id", order_id)],
+                just_set={"order_id": order_id}, active_loop=form)
+    said, slots = await run(validator(), t)
+    assert said == []
+    assert slots["order_id"] == order_id
+    assert asks_next(t, slots) == "order_email"
+
+
+async def test_status_questions_never_ask_for_the_email(shop_db: Path) -> None:
+    t = tracker("order 730155", entities=[entity("order_id", "730155")],
+                just_set={"order_id": "730155"}, active_loop="order_id_form")
+    said, slots = await run(ValidateOrderIdForm(), t)
+    assert asks_next(t, slots) is None
+    assert "order_email" not in domain()["forms"]["order_id_form"]["required_slots"]
+
+
+async def test_the_right_email_confirms_the_order_however_it_is_typed(shop_db: Path) -> None:
+    t = at_email_question("it's  Jon.Ortiz@EXAMPLE.org ", email=" Jon.Ortiz@EXAMPLE.org ")
+    said, slots = await run(ValidateCancelForm(), t)
+    assert said == []
+    assert slots["verified_order_ids"] == ["730155"]
+    assert slots["order_email"] is None  # checked, never kept
+    assert asks_next(t, slots) == "cancel_confirmed"
+
+
+async def test_a_wrong_email_is_refused_without_revealing_anything(shop_db: Path) -> None:
+    t = at_email_question("jon.ortis@example.org", email="jon.ortis@example.org")
+    dispatcher = CollectingDispatcher()
+    events = await ValidateCancelForm().run(dispatcher, t, domain())
+    slots = slot_events(events)
+    assert responses(dispatcher) == ["utter_order_email_mismatch"]
+    assert "jon.ortiz" not in str(dispatcher.messages)  # nothing of the real email
+    assert "verified_order_ids" not in slots
+    assert slots["order_email"] is None
+    assert slots["order_email_attempts"] == 1
+    assert asks_next(t, slots) == "order_email"  # they may try again
+
+
+async def test_an_email_of_another_order_does_not_confirm_this_one(shop_db: Path) -> None:
+    t = at_email_question("maria.k@example.com", email="maria.k@example.com")
+    said, slots = await run(ValidateCancelForm(), t)
+    assert said == ["utter_order_email_mismatch"]
+    assert "verified_order_ids" not in slots
+
+
+async def test_an_answer_without_an_email_is_explained_and_counted(shop_db: Path) -> None:
+    t = at_email_question("I don't remember", intent="deny")
+    said, slots = await run(ValidateCancelForm(), t)
+    assert said == ["utter_order_email_missing"]
+    assert slots["order_email_attempts"] == 1
+    assert asks_next(t, slots) == "order_email"
+
+
+async def test_the_last_wrong_email_ends_the_form_with_the_order_untouched(
+    shop_db: Path,
+) -> None:
+    limit = shop_settings().max_order_email_attempts
+    t = at_email_question("sam@example.com", email="sam@example.com",
+                          order_email_attempts=limit - 1)
+    said, slots = await run(ValidateCancelForm(), t)
+    assert said == []  # the submit action explains, and offers a person
+    assert slots["order_email_attempts"] == limit
+    assert "verified_order_ids" not in slots
+    assert asks_next(t, slots) is None
+
+
+async def test_out_of_tries_another_order_is_not_asked_about_either(shop_db: Path) -> None:
+    limit = shop_settings().max_order_email_attempts
+    t = tracker("return 551204", intent="start_return", entities=[entity("order_id", "551204")],
+                just_set={"order_id": "551204"}, slots={"order_email_attempts": limit},
+                active_loop="return_form")
+    _, slots = await run(ValidateReturnForm(), t)
+    assert asks_next(t, slots) is None  # no more guesses in this conversation
+
+
+@pytest.mark.parametrize(("text", "intent"), [("forget it", "nevermind"),
+                                              ("stop", "nevermind"),
+                                              ("get me a person", "request_human"),
+                                              ("how much is shipping?", "shipping_costs")])
+async def test_leaving_or_a_new_question_is_not_an_answer_to_the_email_question(
+    shop_db: Path, text: str, intent: str
+) -> None:
+    said, slots = await run(ValidateCancelForm(), at_email_question(text, intent=intent))
+    assert said == []
+    assert "order_email" not in slots  # nothing extracted: Rasa lets the rules act
+    assert "order_email_attempts" not in slots
+
+
+async def test_another_order_number_at_the_email_question_is_not_a_wrong_email(
+    shop_db: Path,
+) -> None:
+    t = at_email_question("sorry, it's 117450", order_id="117450",
+                          form="change_address_form")
+    t.latest_message["entities"] = [entity("order_id", "117450")]
+    said, slots = await run(ValidateChangeAddressForm(), t)
+    assert said == []
+    assert "order_email_attempts" not in slots
+
+
+async def test_a_confirmed_order_is_not_asked_about_again(shop_db: Path) -> None:
+    t = tracker("I want to return it", intent="affirm",
+                slots={"requested_slot": "order_id", "remembered_order_id": "551204",
+                       "verified_order_ids": ["551204"]},
+                active_loop="return_form")
+    said, slots = await run(ValidateReturnForm(), t)
+    assert slots["order_id"] == "551204"
+    assert asks_next(t, slots) == "return_reason"
+
+
+async def test_an_order_with_an_email_already_given_is_not_asked_about(
+    shop_db: Path, second_order_of_jon: str
+) -> None:
+    t = tracker(f"change the address of {second_order_of_jon}",
+                entities=[entity("order_id", second_order_of_jon)],
+                just_set={"order_id": second_order_of_jon},
+                slots={"verified_order_ids": ["730155"]}, active_loop="change_address_form")
+    _, slots = await run(ValidateChangeAddressForm(), t)
+    assert asks_next(t, slots) == "new_address"
+
+
+async def test_rasa_fills_the_email_only_while_a_form_asks_for_it() -> None:
+    rasa_domain = Domain.load(PROJECT_ROOT / "domain.yml")
+
+    async def extracted(requested: str, text: str, intent: str,
+                        entities: List[Dict[str, Any]]) -> Dict[str, Any]:
+        events = [ActionExecuted("action_listen"), ActiveLoop("cancel_form"),
+                  SlotSet("requested_slot", requested), ActionExecuted("action_listen"),
+                  UserUttered(text, {"name": intent, "confidence": 0.9}, entities)]
+        t = DialogueStateTracker.from_events("test", events, slots=rasa_domain.slots)
+        found = await ActionExtractSlots(None).run(
+            CollectingOutputChannel(), TemplatedNaturalLanguageGenerator(rasa_domain.responses),
+            t, rasa_domain)
+        return {e.key: e.value for e in found if isinstance(e, SlotSet)}
+
+    email = [entity("email", "jon.ortiz@example.org")]
+    assert (await extracted("order_email", "jon.ortiz@example.org", "inform", email))[
+        "order_email"] == "jon.ortiz@example.org"
+    assert "order_email" not in await extracted("cancel_confirmed", "jon.ortiz@example.org",
+                                                "inform", email)
+    assert "order_email" not in await extracted("order_email", "forget it", "nevermind", [])

@@ -78,14 +78,16 @@ async def test_no_usable_order_number_gives_other_routes(shop_db: Path) -> None:
 
 
 async def test_confirmed_cancel_cancels_in_the_database(shop_db: Path) -> None:
-    [message] = await cancel(order_id="730155", cancel_confirmed=True)
+    [message] = await cancel(order_id="730155", cancel_confirmed=True,
+                             verified_order_ids=["730155"])
     assert message["response"] == "utter_cancel_done"
     assert message["amount"] == "$70.00"
     assert status_of(shop_db, "730155") == "cancelled"
 
 
 async def test_saying_no_keeps_the_order(shop_db: Path) -> None:
-    [message] = await cancel(order_id="730155", cancel_confirmed=False)
+    [message] = await cancel(order_id="730155", cancel_confirmed=False,
+                             verified_order_ids=["730155"])
     assert message["response"] == "utter_cancel_kept"
     assert status_of(shop_db, "730155") == "processing"
 
@@ -97,6 +99,32 @@ async def test_a_shipped_order_cannot_be_cancelled(shop_db: Path) -> None:
 
 
 async def test_cancelling_twice_says_it_is_already_cancelled(shop_db: Path) -> None:
-    await cancel(order_id="730155", cancel_confirmed=True)
+    await cancel(order_id="730155", cancel_confirmed=True, verified_order_ids=["730155"])
     [message] = await cancel(order_id="730155", cancel_confirmed=True)
     assert message["response"] == "utter_cancel_not_possible_cancelled"
+
+
+async def test_an_order_whose_email_was_not_given_is_never_cancelled(shop_db: Path) -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionCancelOrder().run(
+        dispatcher, tracker(slots={"order_id": "730155", "cancel_confirmed": True}), domain())
+    assert [m["response"] for m in dispatcher.messages] == ["utter_order_email_gave_up",
+                                                           "utter_contact"]
+    assert status_of(shop_db, "730155") == "processing"
+    assert slot_events(events)["person_offered"] is True  # "yes" brings in a person
+
+
+async def test_an_email_given_for_another_order_of_the_same_customer_counts(
+    shop_db: Path, second_order_of_jon: str
+) -> None:
+    [message] = await cancel(order_id=second_order_of_jon, cancel_confirmed=True,
+                             verified_order_ids=["730155"])
+    assert message["response"] == "utter_cancel_done"
+    assert status_of(shop_db, second_order_of_jon) == "cancelled"
+
+
+async def test_an_email_given_for_someone_elses_order_does_not_count(shop_db: Path) -> None:
+    messages = await cancel(order_id="730155", cancel_confirmed=True,
+                            verified_order_ids=["117450"])
+    assert messages[0]["response"] == "utter_order_email_gave_up"
+    assert status_of(shop_db, "730155") == "processing"

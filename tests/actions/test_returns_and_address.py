@@ -24,7 +24,7 @@ def query(db: Path, sql: str, *args: str) -> List[tuple]:
 
 async def test_a_return_is_opened_and_stored(shop_db: Path) -> None:
     [message], slots = await run(ActionSubmitReturn(), order_id="551204",
-                                 return_reason="too small")
+                                 return_reason="too small", verified_order_ids=["551204"])
     assert message["response"] == "utter_return_created"
     assert message["carrier"] == "UPS"
     assert query(shop_db, "SELECT rma, reason FROM returns WHERE order_id = ?", "551204") == [
@@ -52,7 +52,8 @@ async def test_returns_are_refused_outside_the_window_or_before_delivery(shop_db
 
 async def test_the_address_of_an_unshipped_order_changes(shop_db: Path) -> None:
     [message], slots = await run(ActionChangeAddress(), order_id="117450",
-                                 new_address="22 Oak Street, 97205 Portland")
+                                 new_address="22 Oak Street, 97205 Portland",
+                                 verified_order_ids=["117450"])
     assert message["response"] == "utter_address_changed"
     assert query(shop_db, "SELECT address FROM orders WHERE id = ?", "117450") == [
         ("22 Oak Street, 97205 Portland",)]
@@ -68,3 +69,32 @@ async def test_a_shipped_order_keeps_its_address_and_the_customer_learns_how_to_
     assert message["tracking_number"] == "1Z84F2930412"
     assert query(shop_db, "SELECT address FROM orders WHERE id = ?", "482913") == [
         ("18 Cedar Court, 97201 Portland",)]
+
+
+async def test_no_return_is_opened_for_an_order_whose_email_was_not_given(
+    shop_db: Path,
+) -> None:
+    messages, slots = await run(ActionSubmitReturn(), order_id="551204",
+                                return_reason="too small")
+    assert [m["response"] for m in messages] == ["utter_order_email_gave_up", "utter_contact"]
+    assert query(shop_db, "SELECT count(*) FROM returns WHERE order_id = ?", "551204") == [(0,)]
+    assert slots["person_offered"] is True
+
+
+async def test_no_address_changes_on_an_order_whose_email_was_not_given(
+    shop_db: Path,
+) -> None:
+    messages, slots = await run(ActionChangeAddress(), order_id="117450",
+                                new_address="22 Oak Street, 97205 Portland")
+    assert [m["response"] for m in messages] == ["utter_order_email_gave_up", "utter_contact"]
+    assert query(shop_db, "SELECT address FROM orders WHERE id = ?", "117450") == [
+        ("87 Maple Drive, 30301 Atlanta",)]
+    assert slots["person_offered"] is True
+
+
+async def test_after_too_many_wrong_emails_the_address_form_ends_without_a_false_excuse(
+    shop_db: Path,
+) -> None:
+    # The form ended with no new address: the customer hears why, not "it has shipped".
+    messages, _ = await run(ActionChangeAddress(), order_id="117450", order_email_attempts=3)
+    assert messages[0]["response"] == "utter_order_email_gave_up"
