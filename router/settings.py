@@ -14,7 +14,8 @@ from router.handoff.ordering import QueueSettings
 @dataclass(frozen=True)
 class WebSettings:
     port: int = 8080
-    host: str = "0.0.0.0"
+    # This machine only, unless WEB_HOST says otherwise (`make run` passes its BIND_HOST).
+    host: str = "127.0.0.1"
     redis_url: str = "redis://127.0.0.1:6390/0"
     # Where browsers reach Rasa's socket.io channel. None: the same host as the page, on
     # `rasa_port`; set RASA_PUBLIC_URL when Rasa sits behind a proxy or another host name.

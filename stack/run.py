@@ -1,9 +1,13 @@
 """`make run`: start Redis (embedded unless REDIS_URL is set), the action server, the Rasa
-server and our web service; print the chat page's URL; stop everything on Ctrl-C."""
+server and our web service; print the chat page's URL; stop everything on Ctrl-C.
+
+All of it is private to this machine and this user: the servers listen on BIND_HOST (loopback
+unless set), secrets travel in the environment (never a command line, which `ps` shows to
+everyone), and every file written is readable by this user alone."""
 
 from __future__ import annotations
 
-import secrets
+import os
 import signal
 import sys
 import time
@@ -12,7 +16,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Dict, List, Optional
 
+from actions.server import SECRET_ENV as ACTION_SECRET_ENV
+from stack.private_files import PRIVATE_UMASK, make_private_dir, read_or_make_secret
 from stack.processes import Service, ServiceDidNotStart, base_env, python_module, tail
+from stack.rasa_server import TOKEN_ENV as RASA_TOKEN_ENV
 from stack.redis_server import EmbeddedRedis, RedisDidNotStart
 from stack.settings import PROJECT_ROOT, BadSetting, RedisAddress, StackSettings
 
@@ -45,16 +52,25 @@ class Stack:
     def admin_password_file(self) -> Path:
         return self.settings.data_dir / "admin_password"
 
+    @property
+    def action_server_secret(self) -> str:
+        return read_or_make_secret(self.settings.data_dir / "action_server_secret")
+
     def services(self) -> List[Service]:
         s = self.settings
         logs = s.data_dir / "logs"
+        here = s.local_host
         env = base_env({
             **self.redis.rasa_env(),
             "REDIS_URL": self.redis.url,
+            # endpoints.yml: where Rasa calls the action server, and the secret it sends.
+            "ACTIONS_HOST": here,
             "ACTIONS_PORT": str(s.actions_port),
+            ACTION_SECRET_ENV: self.action_server_secret,
             "RASA_PORT": str(s.rasa_port),
-            "RASA_URL": f"http://127.0.0.1:{s.rasa_port}",
-            "RASA_TOKEN": self.rasa_token,
+            "RASA_URL": f"http://{here}:{s.rasa_port}",
+            RASA_TOKEN_ENV: self.rasa_token,
+            "WEB_HOST": s.bind_host,
             "SHOP_DB_PATH": str(s.data_dir / "shop.db"),
             "FIRST_ADMIN_PASSWORD_FILE": str(self.admin_password_file),
             # A stable name: after a restart the web service finishes what it had started.
@@ -64,25 +80,28 @@ class Stack:
         return [
             Service(
                 "action server",
-                python_module("rasa_sdk", "--actions", "actions", "--port", str(s.actions_port)),
-                f"http://127.0.0.1:{s.actions_port}/health",
+                python_module("actions.server", "--host", s.bind_host,
+                              "--port", str(s.actions_port)),
+                f"http://{here}:{s.actions_port}/health",
                 logs / "actions.log", env,
             ),
             Service(
                 "Rasa server",
+                # The launcher adds --auth-token from RASA_TOKEN inside its own process.
                 python_module(
-                    "rasa", "run", "--enable-api", "--auth-token", self.rasa_token,
-                    "--cors", "*", "--port", str(s.rasa_port), "--model", str(s.model_path),
+                    "stack.rasa_server", "run", "--enable-api", "--interface", s.bind_host,
+                    "--cors", *s.cors_origins, "--port", str(s.rasa_port),
+                    "--model", str(s.model_path),
                     "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
                 ),
-                f"http://127.0.0.1:{s.rasa_port}/status?token={self.rasa_token}",
+                f"http://{here}:{s.rasa_port}/status?token={self.rasa_token}",
                 logs / "rasa.log", env,
                 fatal_log_line="Could not load model",
             ),
             Service(
                 "web service",
                 python_module("router.web", "--port", str(s.web_port)),
-                f"http://127.0.0.1:{s.web_port}/health",
+                f"http://{here}:{s.web_port}/health",
                 logs / "web.log", env,
             ),
         ]
@@ -97,12 +116,7 @@ def open_redis(settings: StackSettings) -> tuple[RedisAddress, Optional[Embedded
 
 def rasa_token(data_dir: Path) -> str:
     """A token for Rasa's HTTP API, kept in var/ so scripts can read it; made once."""
-    path = data_dir / "rasa_token"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(24))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return read_or_make_secret(data_dir / "rasa_token")
 
 
 def seed_shop(data_dir: Path) -> None:
@@ -158,8 +172,11 @@ def watch(services: List[Service]) -> None:
 
 
 def main() -> int:
+    # Before anything is written: the shop, the logs, Redis's files are this user's alone.
+    os.umask(PRIVATE_UMASK)
     try:
         settings = StackSettings.from_env()
+        make_private_dir(settings.data_dir)
         redis, embedded = open_redis(settings)
     except (BadSetting, RedisDidNotStart) as error:
         say(str(error))

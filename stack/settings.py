@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Mapping, Optional
+from typing import Dict, List, Mapping, Optional
 from urllib.parse import urlparse
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +21,32 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise BadSetting(f"{name} must be a port number between 1 and 65535, got {raw!r}.")
     return int(raw)
+
+
+def _bind_host(env: Mapping[str, str], default: str) -> str:
+    raw = env.get("BIND_HOST", default)
+    try:
+        ipaddress.IPv4Address(raw)
+    except ValueError:
+        raise BadSetting(
+            "BIND_HOST must be the IPv4 address our servers listen on: 127.0.0.1 for this "
+            f"machine only, 0.0.0.0 for every network; got {raw!r}."
+        ) from None
+    return raw
+
+
+def _origin(env: Mapping[str, str], name: str) -> Optional[str]:
+    raw = env.get(name) or None
+    if raw is None:
+        return None
+    parsed = urlparse(raw)
+    has_path = parsed.path not in ("", "/") or parsed.query or parsed.fragment
+    if parsed.scheme not in ("http", "https") or not parsed.hostname or has_path:
+        raise BadSetting(
+            f"{name} must be a web origin like https://chat.example.com (scheme, host and an "
+            f"optional port, no path), got {raw!r}."
+        )
+    return raw.rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -66,6 +93,23 @@ class StackSettings:
     redis_url: Optional[str] = None
     data_dir: Path = PROJECT_ROOT / "var"
     model_path: Path = PROJECT_ROOT / "models" / "pinecone.tar.gz"
+    # Where our servers listen: this machine only, unless someone decides to expose them
+    # (0.0.0.0, behind a proxy that authenticates, for instance).
+    bind_host: str = "127.0.0.1"
+    # A page on another origin that may call Rasa's HTTP API from a browser (a public chat
+    # page); our own web service's origins are always allowed.
+    public_chat_origin: Optional[str] = None
+
+    @property
+    def local_host(self) -> str:
+        """The address we reach our own servers on: any interface includes loopback."""
+        return "127.0.0.1" if self.bind_host == "0.0.0.0" else self.bind_host
+
+    @property
+    def cors_origins(self) -> List[str]:
+        """The browser origins Rasa answers: our web service's pages, and the public page."""
+        ours = [f"http://localhost:{self.web_port}", f"http://127.0.0.1:{self.web_port}"]
+        return ours + ([self.public_chat_origin] if self.public_chat_origin else [])
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> StackSettings:
@@ -77,4 +121,6 @@ class StackSettings:
             redis_url=env.get("REDIS_URL") or None,
             data_dir=Path(env.get("DATA_DIR", str(cls.data_dir))),
             model_path=Path(env.get("MODEL_PATH", str(cls.model_path))),
+            bind_host=_bind_host(env, cls.bind_host),
+            public_chat_origin=_origin(env, "PUBLIC_CHAT_ORIGIN"),
         )

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import subprocess
 import zlib
-from pathlib import Path
 from typing import Any, Dict, Iterator
 
 import pytest
@@ -19,6 +18,7 @@ from stack.processes import Service, base_env, python_module
 from stack.redis_server import free_port
 from stack.run import SMALL_START_TIMEOUT
 from stack.settings import PROJECT_ROOT
+from tests.listening import LOOPBACK, listening_addresses
 
 SECRET = "s" * MIN_SECRET_LENGTH + "-test-secret"
 # A pure action: it only forgets form answers, so it needs no shop and no Redis.
@@ -140,20 +140,8 @@ def test_an_unknown_path_is_a_404_not_a_server_error(server: ActionServer) -> No
     assert "/webhook" in reply.json()["error"]
 
 
-def listening_addresses(port: int) -> set[str]:
-    """The local addresses with a socket listening on `port` (IPv4 and IPv6), from /proc."""
-    found = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            local, state = line.split()[1], line.split()[3]
-            address, hex_port = local.split(":")
-            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
-                found.add(address)
-    return found
-
-
 def test_it_listens_on_loopback_only(server: ActionServer) -> None:
-    assert listening_addresses(server.port) == {"0100007F"}  # 127.0.0.1, little-endian
+    assert listening_addresses(server.port) == {LOOPBACK}
 
 
 @pytest.mark.parametrize("secret, complaint", [
