@@ -35,6 +35,8 @@ MIN_SECRET_LENGTH = 32
 OPEN_PATHS = frozenset({"/health"})
 ACTIONS_PACKAGE = "actions"
 
+logger = logging.getLogger(__name__)
+
 Middleware = Callable[[Request], Awaitable[Optional[HTTPResponse]]]
 
 
@@ -92,10 +94,14 @@ def _only_with_secret(secret: str) -> Middleware:
             return None
         sent = request.headers.get("Authorization")
         if sent is None:
+            logger.warning("Refused %s %s from %s: no secret", request.method, request.path,
+                           request.ip)
             return _error(401, f"No secret sent: call with 'Authorization: {SECRET_SCHEME}"
                                f"<{SECRET_ENV}>', as Rasa does (endpoints.yml).")
         # Constant time: how long a wrong guess takes must not tell how much of it was right.
         if not hmac.compare_digest(sent.encode(), expected):
+            logger.warning("Refused %s %s from %s: wrong secret", request.method, request.path,
+                           request.ip)
             return _error(401, f"Wrong secret: send the action server's {SECRET_ENV} as "
                                f"'Authorization: {SECRET_SCHEME}<secret>'.")
         if request.path == "/webhook":
@@ -143,7 +149,11 @@ def main() -> None:
         settings = ActionServerSettings.from_env(args.host, args.port)
     except SecretMissing as error:
         sys.exit(f"The action server did not start. {error}")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # rasa-sdk's own log set-up, as `python -m rasa_sdk` has it.
+    utils.configure_colored_logging("INFO")
+    utils.update_sanic_log_level()
+    logger.info("Action server on http://%s:%s (calls need %s)", settings.host, settings.port,
+                SECRET_ENV)
     create_app(settings).run(settings.host, settings.port,
                              workers=utils.number_of_sanic_workers())
 
