@@ -103,3 +103,15 @@ def test_limits_from_the_environment_say_what_is_wrong() -> None:
         assert "MESSAGES_PER_MINUTE" in str(error)
     else:
         raise AssertionError("0 messages a minute was accepted")
+
+
+def test_the_nlu_reads_at_most_the_bounded_text() -> None:
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.bounded_text import BoundedText
+
+    long_line = Message({"text": "where is my order " * 100_000})
+    odd_line = Message({"text": "hi \ud800"})
+    BoundedText(2000).process([long_line, odd_line])
+    assert len(long_line.get("text")) == 2000
+    assert odd_line.get("text") == "hi \ufffd"
