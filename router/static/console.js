@@ -951,7 +951,8 @@ function renderSlots(slots) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Managing the team (admins only): create accounts; change role, capacity, teams, password.
+// Managing the team (admins only): create accounts; change role, capacity, teams, password;
+// lift a sign-in lock; disable and enable accounts.
 //
 // The server refuses all of this to other agents (403); the console does not even offer it.
 // It lives in a modal dialog, so its errors and confirmations are shown inside it.
@@ -1056,7 +1057,11 @@ function accountRow(agent) {
   const dot = el("span", `dot dot--${agent.presence}`);
   dot.title = agent.presence;
   name.append(dot, el("span", "", you ? `${agent.name} (you)` : agent.name));
-  who.append(name, el("div", "hint", `${agent.id} · ${agent.presence}`));
+  const status = [agent.id, agent.presence];
+  if (agent.disabled) status.push("disabled");
+  if (agent.locked) status.push("locked out");
+  who.append(name, el("div", "hint", status.join(" · ")));
+  row.classList.toggle("is-disabled", !!agent.disabled);
 
   const role = el("select", "agent-role");
   for (const value of ROLES) {
@@ -1100,8 +1105,9 @@ function accountRow(agent) {
   passwordForm.autocomplete = "off";
   const password = field(el("input", "agent-password"), "password", "",
                          `New password for ${agent.name}`);
+  // No length here: the server says what a password needs when it refuses one.
   Object.assign(password, { type: "password", maxLength: 200, autocomplete: "new-password",
-                            placeholder: "10+ characters" });
+                            placeholder: "a few uncommon words" });
   const setPassword = el("button", "button button--small agent-set-password", "Set password");
   setPassword.type = "submit";
   passwordForm.append(password, setPassword);
@@ -1110,14 +1116,42 @@ function accountRow(agent) {
     adminAct(setPassword, () => changePassword(agent, password));
   });
 
-  const cells = [who, role, capacity, teams, save, passwordForm].map((content, index) => {
-    if (index === 0) return content;
-    const cell = el("td");
-    cell.append(content);
-    return cell;
-  });
+  const cells = [who, role, capacity, teams, save, passwordForm, signInControls(agent, you)]
+    .map((content, index) => {
+      if (index === 0) return content;
+      const cell = el("td");
+      cell.append(content);
+      return cell;
+    });
   row.append(...cells);
   return row;
+}
+
+// Unlock (after too many wrong passwords) and Disable / Enable, next to each account.
+function signInControls(agent, you) {
+  const box = el("div", "agent-sign-in");
+  const unlock = el("button", "button button--small agent-unlock", "Unlock");
+  unlock.type = "button";
+  unlock.disabled = !agent.locked;
+  unlock.title = agent.locked ? `Let ${agent.name} try to sign in again, from anywhere.`
+                              : "Not locked out.";
+  unlock.addEventListener("click", () => adminAct(unlock, () => unlockAccount(agent)));
+
+  const toggle = el("button", "button button--small agent-disable",
+                    agent.disabled ? "Enable" : "Disable");
+  toggle.type = "button";
+  if (you) {
+    // Disabling yourself would sign you out of this page, and could leave no admin at all.
+    toggle.disabled = true;
+    toggle.title = "You can't disable your own account: another admin can.";
+  } else {
+    toggle.title = agent.disabled ? `${agent.name} may sign in again.`
+      : `${agent.name} is signed out at once; their conversations go back to the queue.`;
+  }
+  toggle.addEventListener("click",
+    () => adminAct(toggle, () => setDisabled(agent, !agent.disabled)));
+  box.append(unlock, toggle);
+  return box;
 }
 
 // Only the fields that differ from the account as listed.
@@ -1158,6 +1192,20 @@ async function changePassword(agent, input) {
   input.value = "";
   setMessage($("team-admin-notice"), `${reply.agent.name} has a new password.`);
   await refreshAccounts({ id: agent.id, fields: ["password"] });
+}
+
+async function unlockAccount(agent) {
+  await api("POST", `${agentPath(agent.id)}/unlock`, {});
+  setMessage($("team-admin-notice"), `${agent.name} can sign in again.`);
+  await refreshAccounts();
+}
+
+async function setDisabled(agent, disabled) {
+  const reply = await api("PATCH", agentPath(agent.id), { disabled });
+  setMessage($("team-admin-notice"), disabled
+    ? `${reply.agent.name} is disabled and signed out.`
+    : `${reply.agent.name} is enabled again.`);
+  await refreshAccounts();
 }
 
 async function createAccount() {

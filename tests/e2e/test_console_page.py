@@ -289,7 +289,7 @@ def test_an_admin_creates_and_changes_accounts_from_the_console(
             "#new-agent-teams": "billing,  orders, "}
     fill(console, form)
     console.js("document.getElementById('new-agent-form').requestSubmit()")
-    assert "at least 10" in team_admin_error(console, "at least 10")
+    assert "at least 12" in team_admin_error(console, "at least 12")
     assert get_agent(fresh_shop, new_id) is None
 
     # Fixed, the account is made with its teams and capacity, and listed.
