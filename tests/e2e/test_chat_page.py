@@ -51,6 +51,8 @@ def test_buttons_send_their_payload(fresh_shop: RunningBot, browser: Browser) ->
     browser.open(fresh_shop.web_url + "/")
     browser.wait_for("document.getElementById('status').textContent === 'online'")
     type_and_send(browser, "please cancel order 730155")
+    wait_for_bot_line(browser, "email address you used for order 730155")
+    type_and_send(browser, "jon.ortiz@example.org")
     browser.wait_for("document.querySelectorAll('.buttons button').length === 2")
     browser.js("document.querySelector('.buttons button').click()")  # "Yes, cancel it"
     wait_for_bot_line(browser, "order 730155 is cancelled")

@@ -53,6 +53,8 @@ def test_a_conversation_survives_a_rasa_restart(fresh_shop: RunningBot) -> None:
     assert slots["remembered_order_id"] == "551204"
     assert slots["requested_slot"] == "order_id"
     reply = "\n".join(customer.say("yes"))
+    assert "email address you used for order 551204" in reply
+    reply = "\n".join(customer.say("priya.s@example.com"))
     assert "reason for the return" in reply
     reply = "\n".join(customer.say("it's too big"))
     assert "Your return R-551204-" in reply
