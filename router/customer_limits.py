@@ -26,6 +26,9 @@ class CustomerLimits:
     # The socket.io transport refuses bigger frames before anything is decoded. JSON escapes
     # can make 2,000 characters up to ~12 bytes each, and a line carries a little metadata.
     max_frame_bytes: int = 32 * 1024
+    # Rasa's HTTP server refuses bigger request bodies (Sanic's default is 100 MB): a REST line
+    # of the longest text fits many times over, and so does a batch of tracker events.
+    max_request_bytes: int = 256 * 1024
     # Messages one conversation may send per minute (typing fast is ~10; pasting, a few more).
     messages_per_minute: int = 30
     # New conversations one address may start per hour: a family or an office shares one,

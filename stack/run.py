@@ -17,6 +17,9 @@ from types import FrameType
 from typing import Dict, List, Optional
 
 from actions.server import SECRET_ENV as ACTION_SECRET_ENV
+from bot.webchat import ORIGINS_VARIABLE as CHAT_ORIGINS_ENV
+from bot.webchat import SECRET_VARIABLE as WEBCHAT_SECRET_ENV
+from router.customer_limits import CustomerLimits
 from stack.private_files import PRIVATE_UMASK, make_private_dir, read_or_make_secret
 from stack.processes import Service, ServiceDidNotStart, base_env, python_module, tail
 from stack.rasa_server import TOKEN_ENV as RASA_TOKEN_ENV
@@ -56,6 +59,12 @@ class Stack:
     def action_server_secret(self) -> str:
         return read_or_make_secret(self.settings.data_dir / "action_server_secret")
 
+    @property
+    def webchat_secret(self) -> str:
+        """Signs the key of each web chat conversation: kept, so a page resumes after a
+        restart."""
+        return read_or_make_secret(self.settings.data_dir / "webchat_secret")
+
     def services(self) -> List[Service]:
         s = self.settings
         logs = s.data_dir / "logs"
@@ -70,6 +79,13 @@ class Stack:
             "RASA_PORT": str(s.rasa_port),
             "RASA_URL": f"http://{here}:{s.rasa_port}",
             RASA_TOKEN_ENV: self.rasa_token,
+            # The web chat channel: who proves a conversation, which pages may open a socket.
+            WEBCHAT_SECRET_ENV: self.webchat_secret,
+            # (Non-browser socket.io clients name the server itself as their origin.)
+            CHAT_ORIGINS_ENV: ",".join([*s.cors_origins, f"http://{here}:{s.rasa_port}",
+                                        f"http://localhost:{s.rasa_port}"]),
+            # Sanic reads SANIC_* settings from the environment: Rasa's body size limit.
+            "SANIC_REQUEST_MAX_SIZE": str(CustomerLimits.from_env().max_request_bytes),
             "WEB_HOST": s.bind_host,
             "SHOP_DB_PATH": str(s.data_dir / "shop.db"),
             "FIRST_ADMIN_PASSWORD_FILE": str(self.admin_password_file),

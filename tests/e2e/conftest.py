@@ -22,6 +22,8 @@ from stack.settings import RedisAddress, StackSettings
 
 MODEL = Path(__file__).resolve().parents[2] / "models" / "pinecone.tar.gz"
 TOKEN = "e2e-token"
+# What the shop's server would sign customer tokens with (router/customer_token.py).
+CUSTOMER_TOKEN_SECRET = "e2e-shop-secret"
 
 
 @dataclass
@@ -74,9 +76,11 @@ def bot(redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory
     data_dir = tmp_path_factory.mktemp("stack")
     settings = StackSettings(rasa_port=free_port(), actions_port=free_port(),
                              web_port=free_port(), data_dir=data_dir, model_path=MODEL)
-    # People answer around the clock in tests, so the outcome never depends on the hour.
+    # People answer around the clock in tests, so the outcome never depends on the hour; every
+    # test's customer comes from 127.0.0.1, so one address may start many conversations here.
     stack = Stack(settings, RedisAddress.from_url(redis_server.url), TOKEN,
-                  extra_env={"SUPPORT_HOURS": "always"})
+                  extra_env={"SUPPORT_HOURS": "always", "CONVERSATIONS_PER_HOUR": "100000",
+                             "CUSTOMER_TOKEN_SECRET": CUSTOMER_TOKEN_SECRET})
     services = {service.name: service for service in stack.services()}
     seed(data_dir / "shop.db", date.today())
     try:
