@@ -38,6 +38,8 @@ class Line:
     agent_name: Optional[str] = None
     agent_id: Optional[str] = None
     relay_id: Optional[str] = None
+    # An agent's line the customer's channel could not receive, and why (router/relay/outbox.py).
+    undelivered: Optional[str] = None
 
 
 def line_from_event(event: Dict[str, Any]) -> Optional[Line]:
@@ -58,7 +60,8 @@ def line_from_event(event: Dict[str, Any]) -> Optional[Line]:
             return Line(AGENT, event.get("text") or "", event.get("timestamp"),
                         agent_name=metadata["agent_name"],
                         agent_id=metadata.get("agent_id") or "",
-                        relay_id=metadata.get("relay_id") or "")
+                        relay_id=metadata.get("relay_id") or "",
+                        undelivered=metadata.get("undelivered") or None)
         return Line(BOT, event.get("text") or "", event.get("timestamp"),
                     response=metadata.get("utter_action"))
     return None

@@ -33,7 +33,7 @@ def feed_line(event: Dict[str, Any]) -> Optional[Dict[str, Any]]:
                 "sentiment": line.sentiment or 0.0}
     if line.speaker == AGENT:
         return {**said, "agent_name": line.agent_name, "agent_id": line.agent_id,
-                "relay_id": line.relay_id}
+                "relay_id": line.relay_id, "undelivered": line.undelivered}
     return said
 
 

@@ -28,6 +28,22 @@ RESUME = "resume"  # the bot has the conversation again
 WELCOME_BACK_ACTION = "action_welcome_back"
 # Commands another consumer took but did not acknowledge for this long are taken over.
 ABANDONED_MS = 60_000
+# Channels that answer only within the customer's own request: a line sent later cannot
+# reach them (Rasa would hand it to a collector nobody reads).
+CANNOT_PUSH = frozenset({"rest", "cmdline"})
+NOT_DELIVERABLE = ("The customer's channel only receives replies to their own messages, so "
+                   "this line could not be sent to them; it is kept in the conversation.")
+
+
+def delivering_channel(events: List[Dict[str, Any]]) -> Optional[str]:
+    """The channel the customer last wrote from that can receive a line sent later: a line
+    from a script on REST must not take an agent's words away from a web chat."""
+    for event in reversed(events):
+        if event.get("event") == "user":
+            channel = event.get("input_channel")
+            if channel and channel not in CANNOT_PUSH:
+                return str(channel)
+    return None
 
 
 def line_command(text: str, metadata: Dict[str, Any]) -> Dict[str, str]:
@@ -36,6 +52,12 @@ def line_command(text: str, metadata: Dict[str, Any]) -> Dict[str, str]:
 
 def resume_command(outcome: str, agent_name: str) -> Dict[str, str]:
     return {"kind": RESUME, "outcome": outcome, "agent_name": agent_name}
+
+
+def already_sent(events: List[Dict[str, Any]], relay_id: Optional[str]) -> bool:
+    return bool(relay_id) and any(
+        event.get("event") == "bot" and (event.get("metadata") or {}).get("relay_id") == relay_id
+        for event in events)
 
 
 def already_welcomed_back(events: List[Dict[str, Any]]) -> bool:
@@ -145,25 +167,25 @@ class DeliveryWorker:
     async def deliver(self, command: Dict[str, str], recovered: bool) -> None:
         conversation_id = command["conversation_id"]
         if command["kind"] == LINE:
-            metadata = json.loads(command.get("metadata") or "{}")
-            if recovered and await self._already_sent(conversation_id, metadata):
-                return
-            await self.rasa.append_events(conversation_id, [
-                {"event": "bot", "text": command["text"], "metadata": metadata}],
-                push_to_customer=True)
+            await self._deliver_line(conversation_id, command, recovered)
         elif command["kind"] == RESUME:
             await self._resume(conversation_id, command, recovered)
         else:
             raise ValueError(f"unknown command kind {command['kind']!r}")
 
-    async def _already_sent(self, conversation_id: str, metadata: Dict[str, Any]) -> bool:
-        relay_id = metadata.get("relay_id")
-        if not relay_id:
-            return False
-        tracker = await self.rasa.tracker(conversation_id)
-        return any(event.get("event") == "bot" and
-                   (event.get("metadata") or {}).get("relay_id") == relay_id
-                   for event in tracker.get("events") or [])
+    async def _deliver_line(self, conversation_id: str, command: Dict[str, str],
+                            recovered: bool) -> None:
+        """To the channel that can deliver it; with none, recorded and marked undelivered,
+        so the console never says "delivered" when nothing was."""
+        metadata = json.loads(command.get("metadata") or "{}")
+        events = (await self.rasa.tracker(conversation_id)).get("events") or []
+        if recovered and already_sent(events, metadata.get("relay_id")):
+            return
+        channel = delivering_channel(events)
+        if channel is None:
+            metadata = {**metadata, "undelivered": NOT_DELIVERABLE}
+        await self.rasa.append_events(conversation_id, [
+            {"event": "bot", "text": command["text"], "metadata": metadata}], push_to=channel)
 
     async def _resume(self, conversation_id: str, command: Dict[str, str],
                       recovered: bool) -> None:
@@ -176,6 +198,6 @@ class DeliveryWorker:
             {"event": "slot", "name": "handoff_outcome", "value": command.get("outcome")},
             {"event": "slot", "name": "handoff_agent", "value": command.get("agent_name")},
             {"event": "action", "name": "action_listen"},
-        ], push_to_customer=False)
+        ])
         # The action ends on action_listen itself (actions/after_handoff.py).
         await self.rasa.execute(conversation_id, WELCOME_BACK_ACTION)

@@ -47,11 +47,10 @@ class RasaClient:
                                 {"include_events": "ALL"})
 
     async def append_events(self, conversation_id: str, events: List[Dict[str, Any]],
-                            push_to_customer: bool) -> None:
-        """Record events; with `push_to_customer`, bot lines also go out on the customer's
-        latest channel (for channels that can push: socket.io, Slack, ...)."""
-        params = {"execute_side_effects": "true", "output_channel": "latest"} \
-            if push_to_customer else {}
+                            push_to: Optional[str] = None) -> None:
+        """Record events; with `push_to` (an input channel's name, or "latest"), bot lines
+        also go out on that channel (for channels that can push: socket.io, Slack, ...)."""
+        params = {"execute_side_effects": "true", "output_channel": push_to} if push_to else {}
         await self._call("POST", self._url(conversation_id, "tracker/events"), params, events)
 
     async def execute(self, conversation_id: str, action: str) -> None:

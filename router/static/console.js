@@ -573,6 +573,10 @@ function lineElement(line) {
   node.append(head, el("p", "line__text", line.text || ""));
   const meta = from === "customer" ? customerMeta(line) : "";
   if (meta) node.append(el("div", "line__meta", meta));
+  if (line.undelivered) {
+    node.classList.add("line--failed");
+    node.append(el("div", "line__status", `not delivered: ${line.undelivered}`));
+  }
   return node;
 }
 
@@ -758,7 +762,10 @@ function markDelivered(line) {
   appendToTranscript(node);   // moves it to where the customer saw it
   if (line.id) node.dataset.feedId = line.id;
   node.querySelector(".line__time").textContent = formatTime(line.timestamp);
-  node.querySelector(".line__status").textContent = "delivered";
+  // Recorded is not received: some channels cannot take a line sent later.
+  if (line.undelivered) node.classList.add("line--failed");
+  node.querySelector(".line__status").textContent =
+    line.undelivered ? `not delivered: ${line.undelivered}` : "delivered";
   return true;
 }
 

@@ -178,3 +178,31 @@ def test_pages_of_other_sites_cannot_open_the_chat_socket(bot: RunningBot) -> No
     ours.close()
     with pytest.raises(websocket.WebSocketBadStatusException):
         websocket.create_connection(url, origin="http://evil.example", timeout=10)
+
+
+def test_agent_lines_go_to_the_channel_that_can_deliver_them_and_say_when_none_can(
+    fresh_shop: RunningBot, ana: AgentClient, store: redis.Redis,
+) -> None:
+    web = SocketCustomer(fresh_shop)
+    try:
+        handed_to(ana, web, store)
+        # A trusted script writes on the same conversation over REST: the web chat keeps
+        # receiving the agent's lines.
+        assert rest(fresh_shop, {"sender": web.id, "message": "note from the shop"}).ok
+        ana.wait_for_line(web.id, "note from the shop")
+        ana.say(web.id, "Still here, looking at it.")
+        web.wait_for_line("Still here")
+    finally:
+        web.close()
+    only_rest = "rest-only-customer"
+    rest(fresh_shop, {"sender": only_rest, "message": ASK_FOR_PERSON})
+    assert store.get(keys.conversation_owner(only_rest)) == "queue"
+    ana.claim(only_rest)
+    ana.say(only_rest, "Hello from Ana")
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        lines = [line for line in ana.lines(only_rest) if line["text"] == "Hello from Ana"]
+        if lines:
+            break
+        time.sleep(0.1)
+    assert "only receives replies" in lines[0]["undelivered"]

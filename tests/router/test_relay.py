@@ -75,6 +75,7 @@ async def test_lines_are_pushed_to_the_customers_channel_in_order(
     redis: aioredis.Redis, rasa: tuple,
 ) -> None:
     fake, client = rasa
+    fake.tracker_events = [{"event": "user", "text": "hi", "input_channel": "socketio"}]
     outbox = Outbox(redis)
     for text in ("one", "two", "three"):
         await outbox.put("c1", line_command(text, {"agent_name": "Ana"}))
@@ -84,12 +85,43 @@ async def test_lines_are_pushed_to_the_customers_channel_in_order(
     while len(posted_texts(fake)) < 3:
         await worker.run_once()
     assert posted_texts(fake) == ["one", "two", "three"]
-    call = fake.calls[0]
+    call = next(c for c in fake.calls if c["method"] == "POST")
     assert call["path"] == "/conversations/c1/tracker/events"
-    assert call["query"] == {"execute_side_effects": "true", "output_channel": "latest",
+    assert call["query"] == {"execute_side_effects": "true", "output_channel": "socketio",
                              "token": "secret"}
     assert call["body"][0]["metadata"] == {"agent_name": "Ana"}
     assert (await redis.xpending(keys.RELAY_OUTBOX, keys.RELAY_GROUP))["pending"] == 0
+
+
+async def test_a_rest_line_does_not_take_an_agents_words_away_from_the_web_chat(
+    redis: aioredis.Redis, rasa: tuple,
+) -> None:
+    fake, client = rasa
+    fake.tracker_events = [{"event": "user", "text": "hi", "input_channel": "socketio"},
+                           {"event": "user", "text": "from a script", "input_channel": "rest"}]
+    await Outbox(redis).put("c1", line_command("Hello, I'm Ana", {"agent_name": "Ana"}))
+    worker = DeliveryWorker(redis, client, "web-1", retry_seconds=0.01, block_ms=10)
+    await worker.ensure_group()
+    await worker.run_once()
+    [post] = [c for c in fake.calls if c["method"] == "POST"]
+    assert post["query"]["output_channel"] == "socketio"
+    assert "undelivered" not in post["body"][0]["metadata"]
+
+
+async def test_a_line_no_channel_can_deliver_is_kept_and_marked_undelivered(
+    redis: aioredis.Redis, rasa: tuple,
+) -> None:
+    fake, client = rasa
+    fake.tracker_events = [{"event": "user", "text": "hi", "input_channel": "rest"}]
+    await Outbox(redis).put("c1", line_command("Hello, I'm Ana", {"agent_name": "Ana"}))
+    worker = DeliveryWorker(redis, client, "web-1", retry_seconds=0.01, block_ms=10)
+    await worker.ensure_group()
+    await worker.run_once()
+    [post] = [c for c in fake.calls if c["method"] == "POST"]
+    assert "output_channel" not in post["query"]  # recorded, not pushed into the void
+    assert "only receives replies" in post["body"][0]["metadata"]["undelivered"]
+    line = feed_line({"event": "bot", "text": "Hello", "metadata": post["body"][0]["metadata"]})
+    assert line is not None and "only receives replies" in line["undelivered"]
 
 
 async def test_a_line_delivered_before_a_crash_is_not_sent_again(
