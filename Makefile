@@ -89,6 +89,7 @@ bench: bench-model
 	$(PY) -m bench.scoring
 	$(PY) -m bench.router_overhead
 	$(PY) -m bench.turn_latency
+	$(PY) -m bench.big_messages
 	$(PY) -m bench.queue_ops
 	$(PY) -m bench.relay_latency
 
