@@ -30,6 +30,11 @@ from stack.processes import stop_group
 PASSWORD_FILE = "redis_password"
 CONFIG_FILE = "redis.conf"
 LOG_FILE = "redis.log"
+# A ceiling, so no flood of data can take the machine's memory. At the ceiling Redis forgets
+# the least recently used keys that expire anyway (idle conversations' trackers, old sign-in
+# sessions) and never the queue, the agents or the settings, which have no expiry.
+MAX_MEMORY = "1gb"
+MAX_MEMORY_POLICY = "volatile-lru"
 
 
 class RedisDidNotStart(RuntimeError):
@@ -134,6 +139,8 @@ class EmbeddedRedis:
             "save 300 1",
             "daemonize no",
             f"requirepass {_quoted(self.password)}",
+            f"maxmemory {MAX_MEMORY}",
+            f"maxmemory-policy {MAX_MEMORY_POLICY}",
         ]
 
     def _wait_until_ready(self, timeout: float) -> None:

@@ -89,3 +89,9 @@ def test_the_password_is_not_on_the_command_line(server: EmbeddedRedis) -> None:
     assert server.password.encode() not in cmdline
     # redis-server rewrites its process title, so check what we started it with as well.
     assert not any(server.password in arg for arg in server.process.args)
+
+
+def test_memory_has_a_ceiling_and_only_expiring_keys_give_way(server: EmbeddedRedis) -> None:
+    client = redis.Redis.from_url(server.url, decode_responses=True)
+    assert int(client.config_get("maxmemory")["maxmemory"]) == 1024**3
+    assert client.config_get("maxmemory-policy")["maxmemory-policy"] == "volatile-lru"
