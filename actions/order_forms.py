@@ -204,7 +204,6 @@ def _wrong_email(
 
 
 class ValidateCancelForm(_OwnerEmailSteps, FormValidationAction):
-
     def name(self) -> str:
         return "validate_cancel_form"
 

@@ -301,9 +301,9 @@ async def test_leaving_or_a_new_question_is_not_an_answer_to_the_email_question(
 async def test_another_order_number_at_the_email_question_is_not_a_wrong_email(
     shop_db: Path,
 ) -> None:
-    t = at_email_question("sorry, it's 117450", order_id="117450",
-                          form="change_address_form")
-    t.latest_message["entities"] = [entity("order_id", "117450")]
+    t = tracker("sorry, it's 117450", entities=[entity("order_id", "117450")],
+                just_set={"order_id": "117450"},
+                slots={"requested_slot": "order_email"}, active_loop="change_address_form")
     said, slots = await run(ValidateChangeAddressForm(), t)
     assert said == []
     assert "order_email_attempts" not in slots
