@@ -15,6 +15,11 @@ export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# Rasa's training cache restores LogisticRegressionClassifier's file under the name of the node
+# that first trained it (`<node>.skops`); when a pipeline change renumbers the node, the model
+# is saved without a loadable classifier. Off: a changed model trains in full (~1 min), and an
+# unchanged one is still not retrained (that check is the model's fingerprint, not the cache).
+export RASA_MAX_CACHE_SIZE := 0
 RASA := $(PY) -W ignore -m rasa
 
 .PHONY: help install model run chromium test test-unit test-e2e validate test-stories lint agents bench bench-relay bench-model bench-cv bench-nlu eval-uss eval-scripted eval-bot eval-nlu train-router settings lock clean
