@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.handoff import handoff_queue, redis_client
+from actions.ownership import VERIFIED_ORDERS_SLOT
 from router import keys
 
 RATINGS = {"5": "Great", "3": "Okay", "1": "Not good"}
@@ -68,6 +69,9 @@ class ActionRecordHandoffRating(Action):
         return []
 
 
+NOT_CARRIED_OVER = {"session_started_metadata", VERIFIED_ORDERS_SLOT}
+
+
 class ActionSessionStart(Action):
     """Rasa starts a new session after an hour of quiet, and a new session is not paused. If a
     person still has the conversation (Redis says so), pause again at once, so the bot never
@@ -80,9 +84,11 @@ class ActionSessionStart(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         events: List[EventType] = [SessionStarted()]
-        # Carry slots over (domain: carry_over_slots_to_new_session), as Rasa's own one does.
+        # Carry slots over (domain: carry_over_slots_to_new_session), as Rasa's own one does,
+        # but not a proof of owning an order: after an hour away, the person at the keyboard
+        # may be someone else (a shared computer), so they show it again.
         events += [SlotSet(name, value) for name, value in tracker.slots.items()
-                   if value is not None and name != "session_started_metadata"]
+                   if value is not None and name not in NOT_CARRIED_OVER]
         metadata = tracker.get_slot("session_started_metadata")
         if metadata is not None:
             events.append(SlotSet("session_started_metadata", metadata))

@@ -64,3 +64,13 @@ async def test_a_new_session_is_paused_again_while_a_person_has_the_conversation
     assert ("pause" in kinds) is paused
     assert {"event": "slot", "name": "order_id", "value": "482913", "timestamp": None} in \
         events  # the customer's facts are carried over
+
+
+async def test_a_new_session_keeps_the_customers_facts_but_not_the_proof_of_owning_an_order(
+    action_redis: aioredis.Redis,
+) -> None:
+    t = tracker("hello", slots={"order_id": "730155", "verified_order_ids": ["730155"]})
+    events = await ActionSessionStart().run(CollectingDispatcher(), t, domain())
+    carried = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert carried["order_id"] == "730155"
+    assert "verified_order_ids" not in carried
