@@ -17,7 +17,9 @@ from redis import asyncio as aioredis
 
 from actions.conversation import FORM_ANSWER_SLOTS
 from actions.settings import shop_settings
-from router.handoff.availability import check
+from bot.customer_input import CLIENT_KEY
+from router.customer_limits import CustomerLimits
+from router.handoff.availability import Availability, check
 from router.handoff.ordering import QueueSettings
 from router.handoff.packet import build_packet
 from router.handoff.queue import HandoffQueue, QueueError
@@ -41,6 +43,16 @@ def customer_priority(tracker: Tracker) -> int:
     metadata = tracker.get_slot("session_started_metadata") or {}
     value = metadata.get("customer_priority") if isinstance(metadata, dict) else None
     return value if isinstance(value, int) and 0 <= value <= 2 else 0
+
+
+async def _within_client_budget(queue: HandoffQueue, tracker: Tracker) -> bool:
+    """One client (as its channel named it) may be queued only so often an hour."""
+    metadata = tracker.get_slot("session_started_metadata") or {}
+    client = metadata.get(CLIENT_KEY) if isinstance(metadata, dict) else None
+    if not isinstance(client, str) or not client:
+        return True
+    return await queue.within_client_budget(client,
+                                            CustomerLimits.from_env().handoffs_per_hour)
 
 
 def packet_for(tracker: Tracker, reason: str) -> Dict[str, Any]:
@@ -86,6 +98,9 @@ class ActionHandoff(Action):
                              await queue.length(), settings.handoff_queue_limit)
         events = _stop_any_task(tracker)
         _say_why_a_person(dispatcher, tracker, domain)
+        if availability.available and not await _within_client_budget(queue, tracker):
+            # Said as the queue being busy: the message (a ticket) is the honest way on.
+            availability = Availability(False, "utter_handoff_queue_full")
         if not availability.available:
             dispatcher.utter_message(response=availability.reason)
             return events + [SlotSet("handoff_unavailable", True)]

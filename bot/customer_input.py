@@ -28,6 +28,8 @@ TOO_MANY_CONVERSATIONS = ("A lot of new chats have started from your connection,
                           "minutes, or email us and a person will reply.")
 # The metadata key a shop page uses to pass its signed token (router/customer_token.py).
 CUSTOMER_TOKEN_KEY = "customer_token"
+# The trusted metadata key naming the client a line came from (a keyed hash of its address).
+CLIENT_KEY = "client"
 
 
 @dataclass(frozen=True)
@@ -71,10 +73,14 @@ class CustomerGate:
         minutes = max(1, math.ceil(self._conversations.retry_after(client_address) / 60))
         return Refusal("too_many_conversations", TOO_MANY_CONVERSATIONS.format(minutes=minutes))
 
-    def trusted_metadata(self, client_metadata: Any) -> Dict[str, Any]:
+    def trusted_metadata(self, client_metadata: Any, client: str = "") -> Dict[str, Any]:
         """What the bot may believe of a client's metadata: the priority a valid customer
-        token vouches for, nothing else."""
+        token vouches for, nothing else; plus who the client is (`client`, from the
+        channel), so a handoff can be counted against that client's budget."""
         token = client_metadata.get(CUSTOMER_TOKEN_KEY) if isinstance(client_metadata,
                                                                       dict) else None
         priority = trusted_priority(self.token_secret, token)
-        return {"customer_priority": priority} if priority else {}
+        trusted: Dict[str, Any] = {"customer_priority": priority} if priority else {}
+        if client:
+            trusted[CLIENT_KEY] = client
+        return trusted

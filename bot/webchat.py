@@ -50,6 +50,13 @@ def owns(secret: str, conversation_id: Any, key: Any) -> bool:
             and hmac.compare_digest(key, session_key(secret, conversation_id)))
 
 
+def client_ref(secret: str, address: str) -> str:
+    """Names a client's address without storing it: a keyed hash (IPv4 addresses are too few
+    for a plain hash to hide them)."""
+    return hmac.new(secret.encode(), b"webchat-client:" + address.encode(),
+                    hashlib.sha256).hexdigest()[:24]
+
+
 def page_metadata(kwargs: Dict[str, Any]) -> Dict[str, Any]:
     return {k: kwargs[k] for k in PAGE_METADATA if kwargs.get(k)}
 
@@ -170,7 +177,8 @@ class WebChatInput(SocketIOInput):
     async def _receive(self, sid: str, data: Dict[str, Any],
                        on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         assert self.sio is not None
-        conversation_id = (await self.sio.get_session(sid)).get(SESSION)
+        session = await self.sio.get_session(sid)
+        conversation_id = session.get(SESSION)
         if not conversation_id:
             await self.sio.emit("session_required", {
                 "error": "Send session_request first: a line needs a conversation."}, room=sid)
@@ -182,7 +190,9 @@ class WebChatInput(SocketIOInput):
         output = WebChatOutput(self.sio, self.bot_message_evt)
         await on_new_message(UserMessage(
             text, output, conversation_id, input_channel=self.name(),
-            metadata=self.gate.trusted_metadata(data.get("metadata"))))
+            metadata=self.gate.trusted_metadata(
+                data.get("metadata"),
+                client=client_ref(self.secret, session.get("address", "unknown")))))
 
     async def _tell(self, sid: str, refusal: Refusal) -> None:
         """The bot's answer to a line it did not pass on: to this socket only, not stored."""

@@ -34,6 +34,9 @@ class CustomerLimits:
     # New conversations one address may start per hour: a family or an office shares one,
     # a script filling the queue with "get me a human" does not get far.
     conversations_per_hour: int = 20
+    # Times one address may be put in the queue for a person per hour (counted in Redis, for
+    # every Rasa process): a real customer needs one or two; more are offered a message.
+    handoffs_per_hour: int = 5
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> CustomerLimits:
@@ -43,6 +46,7 @@ class CustomerLimits:
             messages_per_minute=_positive(env, "MESSAGES_PER_MINUTE", cls.messages_per_minute),
             conversations_per_hour=_positive(env, "CONVERSATIONS_PER_HOUR",
                                              cls.conversations_per_hour),
+            handoffs_per_hour=_positive(env, "HANDOFFS_PER_HOUR", cls.handoffs_per_hour),
         )
 
 

@@ -81,6 +81,11 @@ RELAY_GROUP = "delivery"
 RELAY_DEAD_LETTERS = f"{PREFIX}:relay:dead_letters"
 
 
+def handoffs_by_client(client: str) -> str:
+    """Count of a client's (a keyed hash of its address) handoffs this hour; expires."""
+    return f"{PREFIX}:handoff:client:{client}"
+
+
 def relay_request(request_id: str) -> str:
     """Marks a client's request id as seen, so a retried send is not delivered twice."""
     return f"{PREFIX}:relay:request:{request_id}"

@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 from rasa.core.channels.channel import UserMessage
 
 from bot.customer_input import CustomerGate
-from bot.webchat import WebChatInput, owns, session_key
+from bot.webchat import WebChatInput, client_ref, owns, session_key
 from router.customer_limits import CustomerLimits
 
 SECRET = "webchat-test-secret"
@@ -133,7 +133,7 @@ async def test_text_is_cleaned_and_client_metadata_is_not_believed() -> None:
     await h.session("s1")
     await h.say("s1", {"message": "hi \ud800", "metadata": {"customer_priority": 2}})
     assert h.received[0].text == "hi \ufffd"
-    assert h.received[0].metadata == {}
+    assert h.received[0].metadata == {"client": client_ref(SECRET, "10.0.0.1")}
 
 
 async def test_one_address_cannot_open_conversation_after_conversation() -> None:

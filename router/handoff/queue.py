@@ -101,6 +101,18 @@ class HandoffQueue:
         value = await self.redis.get(keys.conversation_owner(conversation_id))
         return text(value) if value is not None else None
 
+    async def within_client_budget(self, client: str, limit: int,
+                                   window_seconds: int = 3600) -> bool:
+        """Counts one handoff for `client`; False once it had `limit` in the window (from
+        its first), so one client cannot fill the queue."""
+        key = keys.handoffs_by_client(client)
+        async with self.redis.pipeline(transaction=True) as tx:
+            # The window starts with the first handoff (SET NX), and INCR keeps its expiry.
+            tx.set(key, 0, ex=window_seconds, nx=True)
+            tx.incr(key)
+            _, count = await tx.execute()
+        return int(count) <= limit
+
     async def length(self) -> int:
         return int(await self.redis.zcard(keys.HANDOFF_QUEUE))
 

@@ -105,3 +105,27 @@ async def test_a_conversation_a_person_already_has_is_not_queued_again(
     assert [e["event"] for e in events] == ["pause"]
     assert await action_redis.zcard(keys.HANDOFF_QUEUE) == 0
     assert await action_redis.get(keys.conversation_owner("test-customer")) == "agent:ana"
+
+
+async def test_one_client_is_queued_only_so_often_then_offered_a_message(
+    action_redis: aioredis.Redis, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HANDOFFS_PER_HOUR", "2")
+    await action_redis.zadd(keys.AGENTS_ONLINE, {"ana": time.time()})
+    said = []
+    for number in range(3):
+        t = tracker("a person please", intent="request_human",
+                    slots={"session_started_metadata": {"client": "same-address"}})
+        t.sender_id = f"customer-{number}"
+        dispatcher = CollectingDispatcher()
+        await ActionHandoff().run(dispatcher, t, domain())
+        said.append(responses(dispatcher))
+    assert said[:2] == [["utter_handoff_started"]] * 2
+    assert said[2] == ["utter_handoff_queue_full"]
+    assert await action_redis.zcard(keys.HANDOFF_QUEUE) == 2
+    assert 0 < await action_redis.ttl(keys.handoffs_by_client("same-address")) <= 3600
+    other = tracker("a person please", intent="request_human",
+                    slots={"session_started_metadata": {"client": "another-address"}})
+    other.sender_id = "elsewhere"
+    await ActionHandoff().run(CollectingDispatcher(), other, domain())
+    assert await action_redis.zcard(keys.HANDOFF_QUEUE) == 3

@@ -77,9 +77,11 @@ def bot(redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory
     settings = StackSettings(rasa_port=free_port(), actions_port=free_port(),
                              web_port=free_port(), data_dir=data_dir, model_path=MODEL)
     # People answer around the clock in tests, so the outcome never depends on the hour; every
-    # test's customer comes from 127.0.0.1, so one address may start many conversations here.
+    # test's customer comes from 127.0.0.1, so one address may start many conversations, and
+    # be handed to a person many times, here.
     stack = Stack(settings, RedisAddress.from_url(redis_server.url), TOKEN,
                   extra_env={"SUPPORT_HOURS": "always", "CONVERSATIONS_PER_HOUR": "100000",
+                             "HANDOFFS_PER_HOUR": "100000",
                              "CUSTOMER_TOKEN_SECRET": CUSTOMER_TOKEN_SECRET})
     services = {service.name: service for service in stack.services()}
     seed(data_dir / "shop.db", date.today())
