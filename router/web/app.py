@@ -9,13 +9,15 @@ import secrets
 from typing import AsyncIterator, Awaitable, Callable, List
 
 from aiohttp import web
-from redis.exceptions import RedisError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from router.agents.directory import AgentDirectory
 from router.relay import housekeeping
 from router.relay.outbox import DeliveryWorker
 from router.settings import WebSettings
 from router.web import admin, auth, console, customer
+from router.web.requests import MAX_BODY_BYTES, check_path_ids, check_readable_headers
 from router.web.services import SERVICES, Services
 
 log = logging.getLogger(__name__)
@@ -25,33 +27,64 @@ SETTINGS = web.AppKey("settings", WebSettings)
 STOP_GRACE_SECONDS = 5.0
 
 
+# Only these mean Redis (or the network to it) is away; any other RedisError is a bug of ours
+# or a value we should have refused, and saying "try again" would hide it.
+REDIS_UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+# Pages set their own policy (router/web/customer.py); everything else (JSON, scripts,
+# styles) is never a document that should run or embed anything.
+DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
 @web.middleware
 async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every error leaves as `{"error": "..."}` with its status, never an HTML page."""
+    """Every error leaves as `{"error": "..."}` with its status, never a text or HTML page."""
     try:
         return await handler(request)
     except web.HTTPException as error:
         if error.status < 400:
             raise
-        message = error.text if error.text and not error.text.startswith(str(error.status)) \
-            else f"{error.reason}: {request.method} {request.path}"
-        return web.json_response({"error": message}, status=error.status)
-    except (RedisError, OSError) as error:
-        log.error("Redis unreachable during %s %s: %s", request.method, request.path, error)
+        return web.json_response({"error": _message(error, request)}, status=error.status)
+    except REDIS_UNREACHABLE as error:
+        log.error("Redis unreachable during %s %s: %r", request.method, request.path, error)
         return web.json_response({"error": "The service cannot reach Redis right now; "
                                            "nothing was changed. Try again in a moment."},
                                  status=503)
+    except Exception:
+        # The error boundary of every request: the traceback goes to the log (a bug must
+        # show), the client gets JSON that tells nothing of our insides.
+        log.exception("Unexpected error during %s %s", request.method, request.path)
+        return web.json_response({"error": "Something went wrong on our side and it has been "
+                                           "logged. Try again; if it keeps happening, tell "
+                                           "an admin the time it happened."}, status=500)
+
+
+def _message(error: web.HTTPException, request: web.Request) -> str:
+    """Our own errors carry a message; aiohttp's (unknown route, wrong method) only their
+    status, so they get the request they refused, and the methods that would work."""
+    if error.text and not error.text.startswith(str(error.status)):
+        return error.text
+    message = f"{error.reason}: {request.method} {request.path}"
+    if isinstance(error, web.HTTPMethodNotAllowed) and error.allowed_methods:
+        message += f" (use {' or '.join(sorted(error.allowed_methods))})"
+    return message
+
+
+@web.middleware
+async def readable_input(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Headers that are not text, and path ids that cannot exist, are refused before any
+    handler (or Redis) sees them."""
+    check_readable_headers(request)
+    check_path_ids(request)
+    return await handler(request)
 
 
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     response = await handler(request)
+    response.headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.path == "/console":
-        # The console only ever talks to this service; customer text is never markup.
-        response.headers.setdefault("Content-Security-Policy",
-                                    "default-src 'self'; frame-ancestors 'none'")
+    response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
     return response
 
 
@@ -100,8 +133,9 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(settings: WebSettings) -> web.Application:
-    app = web.Application(middlewares=[json_errors, security_headers],
-                          client_max_size=64 * 1024)
+    # Outermost first: error replies get the security headers too.
+    app = web.Application(middlewares=[security_headers, json_errors, readable_input],
+                          client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_services)
     app.cleanup_ctx.append(_background)

@@ -3,7 +3,7 @@ transfer, resolve, hand back), with live feeds for the console page."""
 
 from __future__ import annotations
 
-import asyncio
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -13,6 +13,7 @@ from typing import Any, Dict, List
 
 import yaml
 from aiohttp import web
+from redis.asyncio.client import PubSub
 
 from router import keys
 from router.agents.directory import PRESENCES, Agent
@@ -21,7 +22,7 @@ from router.handoff.view import conversation_view
 from router.relay.notices import joined_notice
 from router.relay.outbox import line_command, resume_command
 from router.web import sse
-from router.web.auth import agent_required, current
+from router.web.auth import agent_required, current, signed_in
 from router.web.requests import json_body, text_field
 from router.web.services import Services, services
 
@@ -29,8 +30,14 @@ CANNED_FILE = Path(__file__).parent.parent / "canned_responses.yml"
 MAX_MESSAGE_LENGTH = 2000
 # The live queue is re-sent at least this often (waiting times grow), and at once on a change.
 QUEUE_REFRESH_SECONDS = 10.0
-# A conversation's feed waits this long for a line before sending a keep-alive.
-FEED_WAIT_MS = 15_000
+# A live stream makes sure its session is still valid at least this often: signing out, a new
+# password or a disabled account ends the agent's streams within this time. It is also the
+# longest a conversation's feed waits for a line before sending a keep-alive.
+SESSION_CHECK_SECONDS = 5.0
+# A burst of queue changes that arrive this close together becomes one update.
+QUEUE_BURST_SECONDS = 0.05
+# Redis stream ids are two unsigned 64-bit numbers, "<milliseconds>-<sequence>".
+STREAM_ID = re.compile(r"([0-9]{1,20})(?:-([0-9]{1,20}))?")
 
 
 def conflict(error: QueueError) -> web.HTTPException:
@@ -88,23 +95,43 @@ async def queue_view(request: web.Request) -> web.Response:
 
 @agent_required
 async def queue_events(request: web.Request) -> web.StreamResponse:
-    """The queue snapshot now and whenever it changes (and every few seconds, for wait times)."""
+    """The queue snapshot now and whenever it changes (and every few seconds, for wait times),
+    for as long as the agent's session lasts."""
     svc = services(request)
     agent = current(request)
     response = await sse.open_stream(request)
     async with svc.redis.pubsub() as changes:
         await changes.subscribe(keys.QUEUE_CHANGED)
-        while True:
-            try:
-                await sse.send(response, "queue", await snapshot(svc, agent, time.time()))
-            except (ConnectionResetError, RuntimeError):
-                break
-            await changes.get_message(ignore_subscribe_messages=True,
-                                      timeout=QUEUE_REFRESH_SECONDS)
-            # A burst of changes becomes one update.
-            while await changes.get_message(ignore_subscribe_messages=True, timeout=0.05):
-                pass
+        changed, next_refresh = True, 0.0
+        try:
+            while await still_signed_in(request):
+                if changed or time.monotonic() >= next_refresh:
+                    await sse.send(response, "queue", await snapshot(svc, agent, time.time()))
+                    next_refresh = time.monotonic() + QUEUE_REFRESH_SECONDS
+                changed = await _changed_within(changes, SESSION_CHECK_SECONDS)
+        except ConnectionResetError:
+            pass  # the console went away: nothing more to send
     return response
+
+
+async def _changed_within(changes: PubSub, seconds: float) -> bool:
+    """Waits up to `seconds` for a queue change; a burst of changes counts as one."""
+    if await changes.get_message(ignore_subscribe_messages=True, timeout=seconds) is None:
+        return False
+    while await changes.get_message(ignore_subscribe_messages=True,
+                                    timeout=QUEUE_BURST_SECONDS):
+        pass
+    return True
+
+
+async def still_signed_in(request: web.Request) -> bool:
+    """Whether the session a stream was opened with still holds; a stream re-checks it with
+    the same request's token, so whatever ends a session ends its streams too."""
+    try:
+        await signed_in(request)
+    except (web.HTTPUnauthorized, web.HTTPForbidden):
+        return False
+    return True
 
 
 @agent_required
@@ -137,28 +164,31 @@ async def conversation(request: web.Request) -> web.Response:
 
 @agent_required
 async def conversation_events(request: web.Request) -> web.StreamResponse:
-    """New lines of the conversation after `Last-Event-ID` (or `?after=`), as they come."""
+    """New lines of the conversation after `Last-Event-ID` (or `?after=`), as they come, for
+    as long as the agent's session lasts."""
     t = await target(request)
     last_id = request.headers.get("Last-Event-ID") or request.query.get("after") or "0"
     if not _is_stream_id(last_id):
-        raise web.HTTPBadRequest(text="'after' must be a feed id like 1700000000000-0.")
+        raise web.HTTPBadRequest(text="'after' (or the Last-Event-ID header) must be a feed "
+                                      "id like 1700000000000-0.")
     response = await sse.open_stream(request)
     try:
-        while True:
-            entries = await t.svc.feed.since(t.conversation_id, last_id, block_ms=FEED_WAIT_MS)
+        while await still_signed_in(request):
+            entries = await t.svc.feed.since(t.conversation_id, last_id,
+                                             block_ms=int(SESSION_CHECK_SECONDS * 1000))
             if not entries:
                 await response.write(sse.KEEPALIVE)
             for entry_id, line in entries:
                 await sse.send(response, "line", line, event_id=entry_id)
                 last_id = entry_id
-    except (ConnectionResetError, RuntimeError, asyncio.CancelledError):
-        pass
+    except ConnectionResetError:
+        pass  # the console went away: nothing more to send
     return response
 
 
 def _is_stream_id(value: str) -> bool:
-    first, _, second = value.partition("-")
-    return first.isdigit() and (not second or second.isdigit()) and len(value) < 40
+    match = STREAM_ID.fullmatch(value)
+    return match is not None and all(int(part) < 2 ** 64 for part in match.groups("0"))
 
 
 @agent_required
