@@ -1,9 +1,11 @@
 """Our web service: the chat page, where it connects, health, and JSON errors."""
 
+from html.parser import HTMLParser
 from pathlib import Path
-from typing import AsyncIterator
+from typing import AsyncIterator, Dict, List, Optional, Tuple
 
 import pytest
+from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 from redis import asyncio as aioredis
 
@@ -137,3 +139,74 @@ async def test_a_fresh_install_gets_one_admin_with_a_private_password_file(
     assert await directory.count() == 1
     assert await directory.authenticate("admin", password) is not None
     await redis.close()
+
+
+def policy(reply: ClientResponse) -> Dict[str, List[str]]:
+    """The Content-Security-Policy header as directive -> sources."""
+    directives = [part.split() for part in reply.headers["Content-Security-Policy"].split(";")]
+    return {name: sources for name, *sources in directives}
+
+
+async def test_the_chat_page_may_only_talk_to_us_and_rasas_socket(client: TestClient) -> None:
+    reply = await client.get("/")
+    csp = policy(reply)
+    assert csp["script-src"] == ["'self'"] and csp["style-src"] == ["'self'"]
+    assert csp["connect-src"] == ["'self'", "http://127.0.0.1:5999", "ws://127.0.0.1:5999"]
+    assert csp["frame-ancestors"] == ["'none'"] and csp["object-src"] == ["'none'"]
+    assert "unsafe" not in reply.headers["Content-Security-Policy"]
+    assert reply.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_the_chat_pages_policy_follows_a_public_rasa_url(
+    redis_server: EmbeddedRedis,
+) -> None:
+    client = await client_for(WebSettings(redis_url=redis_server.url, background_tasks=False,
+                                          rasa_public_url="https://bot.example.com/rasa/"))
+    try:
+        csp = policy(await client.get("/"))
+        assert csp["connect-src"] == ["'self'", "https://bot.example.com",
+                                      "wss://bot.example.com"]
+    finally:
+        await client.close()
+
+
+class _InlineCode(HTMLParser):
+    """Finds what a CSP without 'unsafe-inline' would block: inline scripts, styles and
+    event-handler attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: List[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]) -> None:
+        names = {name for name, _ in attrs}
+        self._in_script = tag == "script" and "src" not in names
+        self.found += [f"<{tag} {name}>" for name in names
+                       if name.startswith("on") or name == "style"]
+        if tag == "style":
+            self.found.append("<style>")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script and data.strip():
+            self.found.append("<script> without src")
+
+
+@pytest.mark.parametrize("page", ["/", "/console"])
+async def test_our_pages_have_no_inline_code_their_policy_would_block(
+    client: TestClient, page: str,
+) -> None:
+    parser = _InlineCode()
+    parser.feed(await (await client.get(page)).text())
+    assert parser.found == []
+
+
+@pytest.mark.parametrize("path", ["/static/chat.js", "/static/chat.css", "/api/chat-config",
+                                  "/static/missing.js", "/api/queue"])
+async def test_everything_else_is_no_document_and_not_sniffed(
+    client: TestClient, path: str,
+) -> None:
+    reply = await client.get(path)
+    assert reply.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert reply.headers["X-Content-Type-Options"] == "nosniff"
+    assert reply.headers["Cross-Origin-Resource-Policy"] == "same-origin"
