@@ -17,9 +17,10 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # Rasa's training cache restores LogisticRegressionClassifier's file under the name of the node
 # that first trained it (`<node>.skops`); when a pipeline change renumbers the node, the model
-# is saved without a loadable classifier. Off: a changed model trains in full (~1 min), and an
-# unchanged one is still not retrained (that check is the model's fingerprint, not the cache).
+# is saved without a loadable classifier. So the cache is off, and make itself decides whether
+# to train: only when the data, domain, config or our components are newer than the model.
 export RASA_MAX_CACHE_SIZE := 0
+MODEL_INPUTS := config.yml domain.yml $(shell find bot/data -name '*.yml') $(wildcard bot/*.py)
 RASA := $(PY) -W ignore -m rasa
 
 .PHONY: help install model run chromium test test-unit test-e2e validate test-stories lint agents bench bench-relay bench-model bench-cv bench-nlu eval-uss eval-scripted eval-bot eval-nlu train-router settings lock clean
@@ -49,10 +50,12 @@ $(INSTALLED): requirements.lock
 
 install: $(INSTALLED)
 
-# Rasa fingerprints the data, domain and config: unchanged input means no retraining.
-model: install
-	@echo "[model] training if the data, domain or config changed (about 30 s when it does)"
+model: $(MODEL)
+
+$(MODEL): $(INSTALLED) $(MODEL_INPUTS)
+	@echo "[model] training: the data, domain, config or a component changed (about a minute)"
 	$(RASA) train --data bot/data --domain domain.yml --config config.yml --out models --fixed-model-name pinecone
+	@touch $@
 
 run: model
 	$(PY) -m stack.run
