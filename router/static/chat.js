@@ -162,6 +162,8 @@ function onSessionConfirmed(session) {
 async function connect() {
   const reply = await fetch("/api/chat-config");
   const config = await reply.json();
+  // The bot's own limit on one line (router/customer_limits.py), so typing stops where it would.
+  if (config.max_message_chars) input.maxLength = config.max_message_chars;
   socket = new TinySocket(config.socket_url, {
     connect: () => {
       setStatus("online", "online");

@@ -16,7 +16,7 @@ from router.agents.directory import AgentDirectory
 from router.relay import housekeeping
 from router.relay.outbox import DeliveryWorker
 from router.settings import WebSettings
-from router.web import admin, auth, console, customer
+from router.web import admin, auth, console, customer, operations
 from router.web.requests import MAX_BODY_BYTES, check_path_ids, check_readable_headers
 from router.web.services import SERVICES, Services
 
@@ -139,6 +139,6 @@ def create_app(settings: WebSettings) -> web.Application:
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_services)
     app.cleanup_ctx.append(_background)
-    for module in (customer, auth, console, admin):
+    for module in (customer, auth, console, admin, operations):
         module.add_routes(app)
     return app

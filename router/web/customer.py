@@ -8,6 +8,7 @@ from aiohttp import web
 from redis.exceptions import RedisError
 from yarl import URL
 
+from router.customer_limits import CustomerLimits
 from router.web.services import services
 
 STATIC_DIR = Path(__file__).parent.parent / "static"
@@ -60,8 +61,10 @@ def _on_page_host(request: web.Request, port: int) -> str:
 
 
 async def chat_config(request: web.Request) -> web.Response:
-    """Where the page's socket.io client should connect."""
-    return web.json_response({"socket_url": socket_url(request)})
+    """Where the page's socket.io client should connect, and the longest line it may send
+    (the channel's own limit, so the text box stops where the bot would)."""
+    return web.json_response({"socket_url": socket_url(request),
+                              "max_message_chars": CustomerLimits.from_env().max_message_chars})
 
 
 async def health(request: web.Request) -> web.Response:

@@ -39,9 +39,13 @@ async def test_the_chat_page_is_served(client: TestClient) -> None:
     assert script.status == 200
 
 
-async def test_the_page_learns_where_rasa_is(client: TestClient) -> None:
+async def test_the_page_learns_where_rasa_is_and_the_longest_line(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MAX_MESSAGE_CHARS", "1234")
     reply = await client.get("/api/chat-config")
-    assert await reply.json() == {"socket_url": "http://127.0.0.1:5999"}
+    assert await reply.json() == {"socket_url": "http://127.0.0.1:5999",
+                                  "max_message_chars": 1234}
 
 
 async def test_a_public_rasa_url_wins(redis_server: EmbeddedRedis) -> None:
