@@ -1002,6 +1002,23 @@ function openTeamAdmin() {
   $("accounts").tBodies[0].replaceChildren();
   if (!dialog.open) dialog.showModal();
   adminAct(null, () => refreshAccounts());
+  showDeadLetters();
+}
+
+// Customer lines Redis refused to store in a conversation's feed: rare, and worth knowing of,
+// since an agent did not see them in the live story (Rasa's tracker still has them).
+async function showDeadLetters() {
+  const notice = $("dead-letters");
+  try {
+    const { count, lines } = await api("GET", "/api/admin/dead-letters?limit=5");
+    notice.hidden = !count;
+    if (!count) return;
+    const which = lines.map((line) => line.conversation_id).join(", ");
+    notice.textContent = `${count} customer ${count === 1 ? "line" : "lines"} could not be ` +
+      `shown in the live story (most recent in: ${which}). Details: /api/admin/dead-letters.`;
+  } catch (_error) {
+    notice.hidden = true;
+  }
 }
 
 function closeTeamAdmin() {

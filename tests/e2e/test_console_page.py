@@ -12,8 +12,10 @@ from typing import Any, Awaitable, Callable, Dict, Iterator, List, Optional, Typ
 import pytest
 from redis import asyncio as aioredis
 
+from router import keys
 from router.agents.directory import Agent, AgentDirectory
 from router.handoff.queue import HandoffQueue
+from router.relay.feed import DeadLetters
 from tests.e2e.browser import Browser, running_browser
 from tests.e2e.conftest import RunningBot
 from tests.e2e.test_chat_page import type_and_send, wait_for_bot_line
@@ -375,3 +377,25 @@ def test_a_plain_agent_is_not_offered_team_management(
     assert status == 403
     console.js("document.getElementById('sign-out').click()")
     console.wait_for("!document.getElementById('login').hidden")
+
+
+def test_an_admin_is_told_when_customer_lines_were_set_aside(
+    fresh_shop: RunningBot, admin_console: Browser
+) -> None:
+    async def set_aside(redis: aioredis.Redis) -> None:
+        await DeadLetters(redis).add("conv-poisoned", {"from": "customer", "text": "x"},
+                                     "WRONGTYPE refused")
+
+    async def clear(redis: aioredis.Redis) -> None:
+        await redis.delete(keys.RELAY_DEAD_LETTERS)
+
+    in_redis(fresh_shop, set_aside)
+    try:
+        sign_in(admin_console, fresh_shop, ADMIN_ID)
+        admin_console.wait_for("!document.getElementById('manage-team').hidden")
+        admin_console.js("document.getElementById('manage-team').click()")
+        admin_console.wait_for("!document.getElementById('dead-letters').hidden")
+        notice = admin_console.js("document.getElementById('dead-letters').textContent")
+        assert "1 customer line could not be shown" in notice and "conv-poisoned" in notice
+    finally:
+        in_redis(fresh_shop, clear)
