@@ -12,25 +12,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import threading
 import time
 import uuid
-from datetime import date
-from pathlib import Path
 from typing import Dict, List
 
 import requests
 
-from actions.seed import seed
 from bench.machine import describe
+from bench.running_bot import running_bot
 from bench.turn_latency import percentile, talk
 from router.customer_limits import CustomerLimits
-from stack.redis_server import EmbeddedRedis, free_port
-from stack.run import RASA_START_TIMEOUT, SMALL_START_TIMEOUT, Stack
-from stack.settings import PROJECT_ROOT, RedisAddress, StackSettings
+from stack.settings import PROJECT_ROOT
 
-TOKEN = "bench"
 LOADS = {
     "alone": None,
     f"beside lines of the longest allowed length ({CustomerLimits().max_message_chars:,} "
@@ -86,22 +80,8 @@ def main() -> int:
     if not model.exists():
         print("Train the model first: make model", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp)
-        redis = EmbeddedRedis(data_dir / "redis", free_port()).start()
-        settings = StackSettings(rasa_port=free_port(), actions_port=free_port(),
-                                 web_port=free_port(), data_dir=data_dir, model_path=model)
-        seed(data_dir / "shop.db", date.today())
-        services = Stack(settings, RedisAddress.from_url(redis.url), TOKEN).services()[:2]
-        try:
-            services[0].start().wait_until_healthy(SMALL_START_TIMEOUT)
-            services[1].start().wait_until_healthy(RASA_START_TIMEOUT)
-            url = f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook?token={TOKEN}"
-            results = measure(url, args.turns)
-        finally:
-            for service in reversed(services):
-                service.stop()
-            redis.stop()
+    with running_bot(model) as bot:
+        results = measure(bot.rest_url, args.turns)
     print(json.dumps({"machine": describe(), "customer_A_turns": args.turns,
                       "results": results}, indent=2))
     return 0

@@ -11,23 +11,19 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Dict, List
 
 import psutil
 import requests
 
-from actions.seed import seed
 from bench.machine import describe
-from stack.redis_server import EmbeddedRedis, free_port
-from stack.run import RASA_START_TIMEOUT, SMALL_START_TIMEOUT, Stack
-from stack.settings import PROJECT_ROOT, RedisAddress, StackSettings
+from bench.running_bot import running_bot
+from stack.settings import PROJECT_ROOT
 
 MODELS = {
     "ours: counts + MiniLM + LogisticRegression (config.yml)": "models/pinecone.tar.gz",
@@ -81,32 +77,18 @@ def talk(url: str, turns: int) -> List[float]:
 
 
 def measure(model: Path, turns: int, clients: int) -> Result:
-    with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp)
-        redis = EmbeddedRedis(data_dir / "redis", free_port()).start()
-        settings = StackSettings(rasa_port=free_port(), actions_port=free_port(),
-                                 web_port=free_port(), data_dir=data_dir, model_path=model)
-        seed(data_dir / "shop.db", date.today())
-        services = Stack(settings, RedisAddress.from_url(redis.url), "bench").services()[:2]
-        try:
-            services[0].start().wait_until_healthy(SMALL_START_TIMEOUT)
-            started = time.monotonic()
-            services[1].start().wait_until_healthy(RASA_START_TIMEOUT)
-            start_seconds = time.monotonic() - started
-            url = f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook?token=bench"
-            talk(url, 3 * len(SCRIPT))  # warm-up: first calls compile graphs and fill caches
-            began = time.perf_counter()
-            latencies = talk(url, turns)
-            sequential = turns / (time.perf_counter() - began)
-            began = time.perf_counter()
-            with ThreadPoolExecutor(clients) as pool:
-                list(pool.map(lambda _: talk(url, turns // clients), range(clients)))
-            concurrent = (turns // clients * clients) / (time.perf_counter() - began)
-            rss = psutil.Process(services[1].process.pid).memory_info().rss / 2**20  # type: ignore[union-attr]
-        finally:
-            for service in reversed(services):
-                service.stop()
-            redis.stop()
+    with running_bot(model) as bot:
+        url = bot.rest_url
+        talk(url, 3 * len(SCRIPT))  # warm-up: first calls compile graphs and fill caches
+        began = time.perf_counter()
+        latencies = talk(url, turns)
+        sequential = turns / (time.perf_counter() - began)
+        began = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            list(pool.map(lambda _: talk(url, turns // clients), range(clients)))
+        concurrent = (turns // clients * clients) / (time.perf_counter() - began)
+        rss = psutil.Process(bot.rasa.process.pid).memory_info().rss / 2**20  # type: ignore[union-attr]
+        start_seconds = bot.start_seconds
     return Result(
         p50_ms=round(percentile(latencies, 0.5), 1), p95_ms=round(percentile(latencies, 0.95), 1),
         mean_ms=round(statistics.fmean(latencies), 1),

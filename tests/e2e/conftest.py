@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import pytest
+import redis
 import requests
 import socketio
 
@@ -93,6 +94,14 @@ def bot(redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory
     finally:
         for service in reversed(list(services.values())):
             service.stop()
+
+
+@pytest.fixture
+def store(redis_server: EmbeddedRedis) -> Iterator[redis.Redis]:
+    """The stack's Redis, to look at what the servers stored."""
+    client = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    yield client
+    client.close()
 
 
 @pytest.fixture

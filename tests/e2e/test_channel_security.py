@@ -27,13 +27,6 @@ ASK_FOR_PERSON = "this is useless, I want to talk to a human"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
-@pytest.fixture
-def store(redis_server: EmbeddedRedis) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_server.url, decode_responses=True)
-    yield client
-    client.close()
-
-
 @pytest.fixture(autouse=True)
 def nobody_left_waiting(redis_server: EmbeddedRedis) -> Iterator[None]:
     """Afterwards (and after Ana signed out, which puts her customers back in line), every

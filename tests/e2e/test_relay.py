@@ -20,13 +20,6 @@ from tests.e2e.conftest import SMALL_START_TIMEOUT, RunningBot, SocketCustomer
 
 
 @pytest.fixture
-def store(redis_server: EmbeddedRedis) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_server.url, decode_responses=True)
-    yield client
-    client.close()
-
-
-@pytest.fixture
 def sam(fresh_shop: RunningBot, redis_server: EmbeddedRedis) -> Iterator[AgentClient]:
     create_agent(redis_server.url, "sam", "Sam")
     agent = AgentClient(fresh_shop.web_url, "sam")
