@@ -3,6 +3,7 @@ service, and the session's real Redis, all on free ports."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from dataclasses import dataclass
@@ -14,8 +15,11 @@ import pytest
 import redis
 import requests
 import socketio
+from redis import asyncio as aioredis
 
 from actions.seed import seed
+from router.handoff.queue import RESOLVED, HandoffQueue
+from router.relay.outbox import resume_command
 from stack.processes import Service
 from stack.redis_server import EmbeddedRedis, free_port
 from stack.run import RASA_START_TIMEOUT, SMALL_START_TIMEOUT, Stack
@@ -94,6 +98,22 @@ def bot(redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory
     finally:
         for service in reversed(list(services.values())):
             service.stop()
+
+
+@pytest.fixture(autouse=True)
+def nobody_left_waiting(redis_server: EmbeddedRedis) -> Iterator[None]:
+    """Afterwards (and after the test's agents signed out, which puts their customers back in
+    line), every customer the test queued lets go, so the next test finds an empty line."""
+    yield
+
+    async def let_go() -> None:
+        client = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
+        queue = HandoffQueue(client)
+        for waiting in await queue.waiting():
+            await queue.release(waiting.conversation_id, time.time(), RESOLVED,
+                                resume_command(RESOLVED, "the team"), by_agent=None)
+        await client.close()
+    asyncio.run(let_go())
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ only what the shop signed moves anyone up the queue."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any, Dict, Iterator
 
@@ -13,34 +12,15 @@ import redis
 import requests
 import socketio
 import websocket
-from redis import asyncio as aioredis
 
 from router import keys
 from router.customer_token import sign
-from router.handoff.queue import RESOLVED, HandoffQueue
-from router.relay.outbox import resume_command
 from stack.redis_server import EmbeddedRedis
 from tests.e2e.agents import AgentClient, create_agent
 from tests.e2e.conftest import CUSTOMER_TOKEN_SECRET, TOKEN, RunningBot, SocketCustomer
 
 ASK_FOR_PERSON = "this is useless, I want to talk to a human"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-@pytest.fixture(autouse=True)
-def nobody_left_waiting(redis_server: EmbeddedRedis) -> Iterator[None]:
-    """Afterwards (and after Ana signed out, which puts her customers back in line), every
-    customer these tests queued lets go, so later tests find the line as they expect it."""
-    yield
-
-    async def let_go() -> None:
-        client = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
-        queue = HandoffQueue(client)
-        for waiting in await queue.waiting():
-            await queue.release(waiting.conversation_id, time.time(), RESOLVED,
-                                resume_command(RESOLVED, "Ana"), by_agent=None)
-        await client.close()
-    asyncio.run(let_go())
 
 
 @pytest.fixture
