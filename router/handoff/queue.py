@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional
 from redis import asyncio as aioredis
 
 from router import keys
-from router.clean_text import lua_json
+from router.clean_text import lua_json, valid_text
 from router.handoff.ordering import QueueSettings, estimated_wait_minutes, queue_score
 from router.handoff.scripts import Scripts
 from router.redis_values import text, text_map
@@ -209,7 +209,7 @@ class HandoffQueue:
     async def create_ticket(self, packet: Dict[str, Any], message: str) -> str:
         """A message for the team with the whole context; returns the ticket id."""
         ticket_id = await self.redis.xadd(keys.TICKETS, {
-            "conversation_id": packet["conversation_id"], "message": message,
+            "conversation_id": packet["conversation_id"], "message": valid_text(message),
             "packet": lua_json(packet)})
         return text(ticket_id)
 

@@ -92,6 +92,16 @@ async def test_tickets_keep_the_packet(redis: aioredis.Redis) -> None:
     assert fields["message"] == "please call me" and fields["conversation_id"] == "c-9"
 
 
+async def test_a_ticket_whatever_its_text_holds_is_kept(redis: aioredis.Redis) -> None:
+    """A channel we did not write may pass a lone surrogate through: it cannot stop a ticket."""
+    events = [{"event": "user", "text": "broken \ud800 text", "parse_data": {}}]
+    packet = build_packet("c-10", events, SLOTS, "telegram", "left a message", None, now=5.0)
+    await HandoffQueue(redis).create_ticket(packet, "call me \udfff please")
+    [(_id, fields)] = await redis.xrange(keys.TICKETS)
+    assert fields["message"] == "call me \ufffd please"
+    assert json.loads(fields["packet"])["transcript"][0]["text"] == "broken \ufffd text"
+
+
 async def test_unknown_conversations_have_no_packet(redis: aioredis.Redis) -> None:
     queue = HandoffQueue(redis)
     assert await queue.packet("nobody") is None
