@@ -1,5 +1,6 @@
 """The handoff packet, availability rules and the Redis queue."""
 
+import json
 from datetime import datetime, time
 
 import pytest
