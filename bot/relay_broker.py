@@ -31,6 +31,15 @@ MAX_WAITING = 10_000
 RETRY_SECONDS = 0.5
 
 
+# Redis's answers that mean "not now" rather than "never": full (OOM), a slow script (BUSY),
+# a replica or a failover (READONLY), still loading its data (LOADING).
+TEMPORARY_REFUSALS = ("OOM", "BUSY", "READONLY", "LOADING", "MASTERDOWN", "TRYAGAIN")
+
+
+def is_temporary(error: Exception) -> bool:
+    return str(error).split(" ", 1)[0] in TEMPORARY_REFUSALS
+
+
 class RelayEventBroker(EventBroker):
     def __init__(self, redis_url: str) -> None:
         redis = aioredis.Redis.from_url(redis_url)
@@ -78,6 +87,11 @@ class RelayEventBroker(EventBroker):
                 log.warning("Relay feed: Redis unreachable (%s); retrying.", error)
                 await asyncio.sleep(RETRY_SECONDS)
             except (RedisError, ValueError) as refused:
+                if is_temporary(refused):
+                    log.warning("Relay feed: Redis cannot take writes now (%s); retrying.",
+                                refused)
+                    await asyncio.sleep(RETRY_SECONDS)
+                    continue
                 await self._set_aside(conversation_id, line, refused)
                 return
 
@@ -94,6 +108,9 @@ class RelayEventBroker(EventBroker):
                 log.warning("Relay dead letters: Redis unreachable (%s); retrying.", error)
                 await asyncio.sleep(RETRY_SECONDS)
             except (RedisError, ValueError) as error:
+                if is_temporary(error):
+                    await asyncio.sleep(RETRY_SECONDS)
+                    continue
                 log.error("Relay dead letters: could not keep the refused line either (%s); "
                           "it stays only in Rasa's tracker.", error)
                 return

@@ -55,11 +55,12 @@ def verify(secret: str, token: Any, now: Optional[float] = None) -> Optional[Dic
     payload_part, _, signature = rest.partition(".")
     if version != VERSION or not payload_part or not signature:
         return None
-    if not hmac.compare_digest(signature, _signature(secret, payload_part)):
-        return None
     try:
+        # Bytes, so any text a client sends (non-ASCII, a lone surrogate) is just "wrong".
+        if not hmac.compare_digest(signature.encode(), _signature(secret, payload_part).encode()):
+            return None
         claims = json.loads(_unb64(payload_part))
-    except ValueError:
+    except (ValueError, UnicodeError):
         return None
     if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
@@ -18,7 +19,7 @@ class BadSetting(ValueError):
 
 def _port(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name, str(default))
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
+    if not re.fullmatch(r"[0-9]{1,5}", raw) or not 0 < int(raw) < 65536:
         raise BadSetting(f"{name} must be a port number between 1 and 65535, got {raw!r}.")
     return int(raw)
 

@@ -91,18 +91,21 @@ def test_a_tampered_token_is_refused() -> None:
     forged_payload = sign("other", 2, time.time() + 60).split(".")[1]
     assert verify(SECRET, token) is not None
     assert verify(SECRET, f"{version}.{forged_payload}.{signature}") is None
-    for junk in ("", "v1..", "v1.!!!.x", "v2." + token[3:], "x" * 5000, 42, None):
+    for junk in ("", "v1..", "v1.!!!.x", "v2." + token[3:], "x" * 5000, 42, None,
+                 f"{version}.{payload}.é", f"{version}.{payload}.\ud800",
+                 f"{version}.\ud800.{signature}"):
         assert trusted_priority(SECRET, junk) == 0
 
 
 def test_limits_from_the_environment_say_what_is_wrong() -> None:
     assert CustomerLimits.from_env({"MAX_MESSAGE_CHARS": "500"}).max_message_chars == 500
-    try:
-        CustomerLimits.from_env({"MESSAGES_PER_MINUTE": "0"})
-    except BadLimit as error:
-        assert "MESSAGES_PER_MINUTE" in str(error)
-    else:
-        raise AssertionError("0 messages a minute was accepted")
+    for bad in ("0", "-3", "²", "ten", "9" * 50):
+        try:
+            CustomerLimits.from_env({"MESSAGES_PER_MINUTE": bad})
+        except BadLimit as error:
+            assert "MESSAGES_PER_MINUTE" in str(error)
+        else:
+            raise AssertionError(f"{bad!r} messages a minute was accepted")
 
 
 def test_the_nlu_reads_at_most_the_bounded_text() -> None:

@@ -14,6 +14,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from redis import asyncio as aioredis
+from redis.exceptions import ResponseError
 
 from bot.relay_broker import RelayEventBroker
 from router import keys
@@ -257,6 +258,27 @@ async def test_a_line_redis_refuses_is_set_aside_and_the_others_flow_on(
     assert letters[0]["conversation_id"] == "broken"
     assert "WRONGTYPE" in letters[0]["reason"]
     assert json.loads(letters[0]["line"])["text"] == "first"
+    await broker.close()
+
+
+async def test_a_full_redis_is_waited_for_not_mistaken_for_a_bad_line(
+    redis: aioredis.Redis, redis_server: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    broker = RelayEventBroker(redis_server.url)
+    monkeypatch.setattr("bot.relay_broker.RETRY_SECONDS", 0.01)
+    await redis.set(keys.conversation_owner("c1"), "agent:ana")
+    real_append = broker.feed.append
+    refusals = [ResponseError("OOM command not allowed when used memory > 'maxmemory'.")] * 2
+
+    async def full_then_fine(conversation_id: str, line: Dict[str, Any]) -> Any:
+        if refusals:
+            raise refusals.pop()
+        return await real_append(conversation_id, line)
+
+    monkeypatch.setattr(broker.feed, "append", full_then_fine)
+    broker.publish(_customer_line("c1", "still here"))
+    assert await _feed_texts(redis, "c1") == ["still here"]
+    assert await DeadLetters(redis).count() == 0
     await broker.close()
 
 

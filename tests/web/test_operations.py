@@ -36,7 +36,7 @@ async def test_agents_and_strangers_are_refused_and_a_bad_limit_is_explained(
                           headers=await sign_in(api, "ana"))).status == 403
     await make_agent(redis, "boss", role="admin")
     headers = await sign_in(api, "boss")
-    for limit in ("0", "501", "ten", "-1", "9" * 5000):
+    for limit in ("0", "501", "ten", "-1", "9" * 5000, "²", "١٠"):
         reply = await api.get("/api/admin/dead-letters", params={"limit": limit},
                               headers=headers)
         assert reply.status == 400
