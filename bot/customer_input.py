@@ -9,6 +9,7 @@ in a message's metadata is dropped, so nobody can give themselves a place at the
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 from dataclasses import dataclass
@@ -32,6 +33,20 @@ CUSTOMER_TOKEN_KEY = "customer_token"
 CLIENT_KEY = "client"
 
 
+def client_key(address: str) -> str:
+    """The unit a client is counted in: an IPv4 address, or an IPv6 /64 (one household or
+    device gets a whole /64, so counting single IPv6 addresses counts nothing)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 @dataclass(frozen=True)
 class Refusal:
     """Why a line was not passed on, and what the customer is told instead."""
@@ -45,6 +60,7 @@ class CustomerGate:
         self.limits = limits
         self.token_secret = token_secret
         self._messages = RateLimiter(limits.messages_per_minute, 60)
+        self._address_lines = RateLimiter(limits.address_lines_per_minute, 60)
         self._conversations = RateLimiter(limits.conversations_per_hour, 3600)
 
     @classmethod
@@ -59,18 +75,21 @@ class CustomerGate:
                 length=len(cleaned), limit=self.limits.max_message_chars))
         return cleaned, None
 
-    def message(self, conversation_id: str, text: Any) -> Tuple[str, Optional[Refusal]]:
-        """`text`, also counted against the conversation's pace (a customer's own channel)."""
+    def message(self, conversation_id: str, text: Any, client_address: str = ""
+                ) -> Tuple[str, Optional[Refusal]]:
+        """`text`, also counted against the conversation's pace and its address's (many
+        conversations from one place share one budget)."""
         cleaned, refusal = self.text(text)
-        if refusal is None and not self._messages.allow(conversation_id):
-            seconds = max(1, math.ceil(self._messages.retry_after(conversation_id)))
-            refusal = Refusal("too_fast", TOO_FAST.format(seconds=seconds))
+        if refusal is None:
+            refusal = (_pace(self._messages, conversation_id)
+                       or _pace(self._address_lines, client_key(client_address)))
         return cleaned, refusal
 
     def new_conversation(self, client_address: str) -> Optional[Refusal]:
-        if self._conversations.allow(client_address):
+        key = client_key(client_address)
+        if self._conversations.allow(key):
             return None
-        minutes = max(1, math.ceil(self._conversations.retry_after(client_address) / 60))
+        minutes = max(1, math.ceil(self._conversations.retry_after(key) / 60))
         return Refusal("too_many_conversations", TOO_MANY_CONVERSATIONS.format(minutes=minutes))
 
     def trusted_metadata(self, client_metadata: Any, client: str = "") -> Dict[str, Any]:
@@ -84,3 +103,10 @@ class CustomerGate:
         if client:
             trusted[CLIENT_KEY] = client
         return trusted
+
+
+def _pace(limiter: RateLimiter, key: str) -> Optional[Refusal]:
+    if limiter.allow(key):
+        return None
+    seconds = max(1, math.ceil(limiter.retry_after(key)))
+    return Refusal("too_fast", TOO_FAST.format(seconds=seconds))

@@ -21,12 +21,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.customer_input import CustomerGate
+from bot.customer_input import CLIENT_KEY, CustomerGate
+from router.conversation_ids import CONVERSATION_ID_RULE, is_conversation_id
 
 log = logging.getLogger(__name__)
 
 TOKEN_VARIABLE = "RASA_TOKEN"
-MAX_SENDER_LENGTH = 128
 
 
 def error(status: int, message: str) -> HTTPResponse:
@@ -49,14 +49,17 @@ def read_body(request: Request) -> Dict[str, Any]:
                          "\"text\"} in UTF-8.") from bad
     if not isinstance(body, dict):
         raise ValueError("The body must be a JSON object with 'sender' and 'message'.")
-    sender = body.get("sender")
-    if not isinstance(sender, str) or not 0 < len(sender) <= MAX_SENDER_LENGTH:
-        raise ValueError(f"'sender' must be a conversation id of 1-{MAX_SENDER_LENGTH} "
-                         "characters.")
+    if not is_conversation_id(body.get("sender")):
+        raise ValueError(f"'sender' must be a conversation id: {CONVERSATION_ID_RULE}.")
     if not isinstance(body.get("message"), str):
         raise ValueError("'message' must be the customer's text, as a string.")
-    if not isinstance(body.get("metadata", {}), dict):
+    metadata = body.get("metadata", {})
+    if not isinstance(metadata, dict):
         raise ValueError("'metadata' must be a JSON object when given.")
+    client = metadata.get(CLIENT_KEY)
+    if client is not None and not (isinstance(client, str) and 0 < len(client) <= 128):
+        raise ValueError(f"'metadata.{CLIENT_KEY}' names your customer (e.g. a hash of their "
+                         "address): 1-128 characters.")
     return body
 
 
@@ -110,7 +113,11 @@ class TrustedRestInput(InputChannel):
             # Said to the customer as the bot's reply; nothing is stored.
             return response.json([{"recipient_id": sender, "text": refusal.text,
                                    "metadata": {"refused": refusal.reason}}])
+        # Trusted to say which of its customers this is (so handoffs are counted per
+        # customer), not to set a priority: that takes a token the shop signed, as everywhere.
+        metadata = body.get("metadata") or {}
+        trusted = self.gate.trusted_metadata(metadata, client=metadata.get(CLIENT_KEY) or "")
         collector = CollectingOutputChannel()
         await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
-                                         metadata=body.get("metadata") or None))
+                                         metadata=trusted or None))
         return response.json(collector.messages)

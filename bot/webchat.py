@@ -28,7 +28,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.customer_input import CustomerGate, Refusal
+from bot.customer_input import CustomerGate, Refusal, client_key
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +183,10 @@ class WebChatInput(SocketIOInput):
             await self.sio.emit("session_required", {
                 "error": "Send session_request first: a line needs a conversation."}, room=sid)
             return
-        text, refusal = self.gate.message(conversation_id, data.get("message"))
+        if not isinstance(data.get("message"), str):
+            return  # not a line at all (our page always sends text): nothing to answer
+        address = session.get("address", "unknown")
+        text, refusal = self.gate.message(conversation_id, data["message"], address)
         if refusal is not None:
             await self._tell(sid, refusal)
             return
@@ -192,7 +195,7 @@ class WebChatInput(SocketIOInput):
             text, output, conversation_id, input_channel=self.name(),
             metadata=self.gate.trusted_metadata(
                 data.get("metadata"),
-                client=client_ref(self.secret, session.get("address", "unknown")))))
+                client=client_ref(self.secret, client_key(address)))))
 
     async def _tell(self, sid: str, refusal: Refusal) -> None:
         """The bot's answer to a line it did not pass on: to this socket only, not stored."""

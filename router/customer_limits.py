@@ -32,6 +32,8 @@ class CustomerLimits:
     max_request_bytes: int = 256 * 1024
     # Messages one conversation may send per minute (typing fast is ~10; pasting, a few more).
     messages_per_minute: int = 30
+    # Lines per minute from one address (or IPv6 /64), all its conversations together.
+    address_lines_per_minute: int = 120
     # New conversations one address may start per hour: a family or an office shares one,
     # a script filling the queue with "get me a human" does not get far.
     conversations_per_hour: int = 20
@@ -45,6 +47,8 @@ class CustomerLimits:
             max_message_chars=_positive(env, "MAX_MESSAGE_CHARS", cls.max_message_chars),
             max_frame_bytes=_positive(env, "MAX_FRAME_BYTES", cls.max_frame_bytes),
             messages_per_minute=_positive(env, "MESSAGES_PER_MINUTE", cls.messages_per_minute),
+            address_lines_per_minute=_positive(env, "ADDRESS_LINES_PER_MINUTE",
+                                               cls.address_lines_per_minute),
             conversations_per_hour=_positive(env, "CONVERSATIONS_PER_HOUR",
                                              cls.conversations_per_hour),
             handoffs_per_hour=_positive(env, "HANDOFFS_PER_HOUR", cls.handoffs_per_hour),

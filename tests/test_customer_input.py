@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from bot.customer_input import CUSTOMER_TOKEN_KEY, CustomerGate
+from bot.customer_input import CUSTOMER_TOKEN_KEY, CustomerGate, client_key
 from bot.rate_limits import RateLimiter
 from router.customer_limits import BadLimit, CustomerLimits
 from router.customer_token import sign, trusted_priority, verify
@@ -118,3 +118,12 @@ def test_the_nlu_reads_at_most_the_bounded_text() -> None:
     BoundedText(2000).process([long_line, odd_line])
     assert len(long_line.get("text")) == 2000
     assert odd_line.get("text") == "hi \ufffd"
+
+
+def test_clients_are_counted_by_ipv4_address_or_ipv6_network() -> None:
+    assert client_key("203.0.113.9") == "203.0.113.9"
+    assert client_key("2001:db8:1:2:aaaa::1") == client_key("2001:db8:1:2:bbbb::7") \
+        == "2001:db8:1:2::/64"
+    assert client_key("2001:db8:1:3::1") != client_key("2001:db8:1:2::1")
+    assert client_key("::ffff:203.0.113.9") == "203.0.113.9"
+    assert client_key("unknown") == "unknown"

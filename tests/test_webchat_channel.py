@@ -149,10 +149,22 @@ async def test_one_address_cannot_open_conversation_after_conversation() -> None
     assert (await h.session("elsewhere"))["session_id"]
 
 
-async def test_bad_payloads_do_not_break_the_channel() -> None:
+async def test_bad_payloads_do_not_break_the_channel_and_reach_nobody() -> None:
     h = Harness()
     await h.connect("s1")
     await h.channel._start_or_resume("s1", {"session_id": ["x"], "session_key": {"k": 1}})
-    await h.say("s1", {"message": 12345})
-    await h.say("s1", {"message": {"nested": True}})
-    assert [m.text for m in h.received] == ["", ""]
+    for junk in (12345, {"nested": True}, None, ["a"]):
+        await h.say("s1", {"message": junk})
+    await h.say("s1", {"message": "hello"})
+    assert [m.text for m in h.received] == ["hello"]
+
+
+async def test_many_conversations_from_one_address_share_one_pace() -> None:
+    h = Harness(messages_per_minute=100, address_lines_per_minute=3)
+    for number in range(4):
+        await h.connect(f"s{number}", address="2001:db8::1" if number < 2 else "2001:db8::2")
+        await h.session(f"s{number}")
+        await h.say(f"s{number}", {"message": f"line {number}"})
+    # Four conversations, one IPv6 /64: the fourth line waits.
+    assert [m.text for m in h.received] == ["line 0", "line 1", "line 2"]
+    assert h.sio.last("bot_uttered", "s3")["metadata"] == {"refused": "too_fast"}

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, NoReturn, Optional, Pattern
 
 from aiohttp import web
 
 from router.agents.directory import AGENT_ID
+from router.conversation_ids import CONVERSATION_ID, CONVERSATION_ID_RULE
 
 # The largest body any endpoint needs (a 2,000-character reply, escaped, fits many times).
 MAX_BODY_BYTES = 64 * 1024
@@ -23,7 +23,6 @@ MAX_NESTING = 8
 MAX_NUMBER_LENGTH = 32
 # A Rasa sender id as our channels make them: 32 hex digits (the web chat), a number
 # (Telegram), "whatsapp:+4412..." (Twilio), a user id (Slack).
-CONVERSATION_ID = re.compile(r"[A-Za-z0-9_.:@+=-]{1,128}")
 
 
 @dataclass(frozen=True)
@@ -38,8 +37,7 @@ class IdFormat:
         return self.pattern.fullmatch(value) is not None
 
 
-CONVERSATION = IdFormat(CONVERSATION_ID, "handed-off conversation",
-                        "a conversation id is 1-128 letters, digits or . _ : @ + = -")
+CONVERSATION = IdFormat(CONVERSATION_ID, "handed-off conversation", CONVERSATION_ID_RULE)
 AGENT = IdFormat(AGENT_ID, "agent", "an agent id is 2-32 lowercase letters, digits, '.', "
                                    "'_' or '-', starting with a letter or digit")
 # Ids go by the same names in paths and in bodies, so one table checks both at the edge and

@@ -76,8 +76,10 @@ def test_the_rest_channel_answers_only_holders_of_the_token_and_says_what_is_wro
         reply = rest(bot, {"sender": "r1", "message": "hi"}, headers)
         assert reply.status_code == 401 and "token" in reply.json()["error"]
     bad_bodies = ([1, 2], {"message": "hi"}, {"sender": "", "message": "hi"},
-                  {"sender": "x" * 500, "message": "hi"}, {"sender": "r1", "message": ["a"]},
-                  {"sender": "r1", "message": "hi", "metadata": "vip"})
+                  {"sender": "x" * 500, "message": "hi"}, {"sender": "user 42", "message": "hi"},
+                  {"sender": "r\ud800", "message": "hi"}, {"sender": "r1", "message": ["a"]},
+                  {"sender": "r1", "message": "hi", "metadata": "vip"},
+                  {"sender": "r1", "message": "hi", "metadata": {"client": 7}})
     for body in bad_bodies:
         reply = rest(bot, body)
         assert reply.status_code == 400, body
@@ -139,6 +141,17 @@ def test_stored_conversations_expire(bot: RunningBot, store: redis.Redis) -> Non
     rest(bot, {"sender": "expiring", "message": "hello"})
     [key] = [k for k in store.keys("*expiring*") if "router" not in k]
     assert 0 < store.ttl(key) <= 30 * 24 * 3600
+
+
+def test_a_rest_caller_names_its_customer_but_cannot_set_a_priority(
+    fresh_shop: RunningBot, ana: AgentClient, store: redis.Redis,
+) -> None:
+    sender = "rest-priority"
+    rest(fresh_shop, {"sender": sender, "message": "hello",
+                      "metadata": {"customer_priority": 2, "client": "shop-customer-17"}})
+    rest(fresh_shop, {"sender": sender, "message": ASK_FOR_PERSON})
+    assert store.hget(keys.handoff_state(sender), "customer_priority") == "0"
+    assert store.get(keys.handoffs_by_client("shop-customer-17")) == "1"
 
 
 def _handoff_priority(bot: RunningBot, store: redis.Redis, metadata: Dict[str, Any]) -> int:
