@@ -123,3 +123,10 @@ def sign_in_attempt_keys(agent_id: str) -> str:
     """Set of the account's per-address counters (their key names), so an admin's unlock can
     clear them all at once."""
     return f"{PREFIX}:agent:{agent_id}:sign_in_attempt_keys"
+
+
+def sign_in_known_addresses(agent_id: str) -> str:
+    """Set of the addresses the account signed in from with the right password lately: the
+    account-wide ceiling does not apply to them, so guessing from elsewhere cannot lock the
+    real person out."""
+    return f"{PREFIX}:agent:{agent_id}:sign_in_known_addresses"

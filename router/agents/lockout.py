@@ -3,7 +3,9 @@ and per account, atomically in Redis and before the password is checked.
 
 Per address, so a stranger guessing the `admin` password from elsewhere cannot lock the real
 admin out; per account, with a much higher ceiling, to slow a guesser spread over many
-addresses. Only the right password (for its address) or an admin's unlock clears a count.
+addresses, except from the addresses the account signed in from lately (else that ceiling
+would let anyone with ten addresses lock the whole team out). Only the right password (for
+its address) or an admin's unlock clears a count.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ class LockoutLimits:
     per_account: int = 100
     # Each counter lapses this long after its last counted attempt.
     lock_seconds: int = 15 * 60
+    # An address the right password came from stays the account's own this long (renewed
+    # on every sign-in): the account-wide ceiling never locks it.
+    known_address_seconds: int = 30 * 24 * 3600
 
 
 LIMITS = LockoutLimits()
@@ -54,14 +59,17 @@ class SignInLockout:
         retry_after = int(await self.scripts.run(
             "agent_sign_in_attempt", keys.sign_in_attempts(agent_id, address),
             keys.account_sign_in_attempts(agent_id), keys.sign_in_attempt_keys(agent_id),
-            self.limits.per_address, self.limits.per_account, self.limits.lock_seconds))
+            self.limits.per_address, self.limits.per_account, self.limits.lock_seconds,
+            keys.sign_in_known_addresses(agent_id), address))
         if retry_after > 0:
             raise SignInLocked(retry_after)
 
     async def passed(self, agent_id: str, address: str) -> None:
         """The right password: this address's count is cleared."""
         await self.scripts.run("agent_sign_in_passed", keys.sign_in_attempts(agent_id, address),
-                               keys.account_sign_in_attempts(agent_id))
+                               keys.account_sign_in_attempts(agent_id),
+                               keys.sign_in_known_addresses(agent_id), address,
+                               self.limits.known_address_seconds)
 
     async def unlock(self, agent_id: str) -> None:
         """Clears every count of the account, from every address (an admin's unlock)."""

@@ -101,6 +101,24 @@ async def test_the_account_ceiling_stops_many_addresses_and_unlock_lifts_it(
     assert await redis.ttl(keys.sign_in_attempt_keys("sam")) > 0  # nothing left forever
 
 
+async def test_nobody_elsewhere_can_lock_a_person_out_of_their_own_address(
+        redis: aioredis.Redis) -> None:
+    """The account ceiling stops a guesser spread over many addresses, not the person from
+    where they signed in before (else ten addresses could lock the whole team out)."""
+    lockout = SignInLockout(redis, LockoutLimits(per_address=3, per_account=4, lock_seconds=60))
+    await lockout.attempt("sam", "192.0.2.10")
+    await lockout.passed("sam", "192.0.2.10")  # Sam's own desk
+    for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5"):
+        try:
+            await lockout.attempt("sam", address)
+        except SignInLocked:
+            pass
+    with pytest.raises(SignInLocked):
+        await lockout.attempt("sam", "10.0.0.6")  # a new address meets the ceiling
+    await lockout.attempt("sam", "192.0.2.10")  # Sam's does not
+    assert 0 < await redis.ttl(keys.sign_in_known_addresses("sam")) <= 30 * 24 * 3600
+
+
 async def test_the_right_password_clears_only_its_own_address(redis: aioredis.Redis) -> None:
     lockout = SignInLockout(redis, LockoutLimits(per_address=2, per_account=50))
     for address in ("10.0.0.1", "10.0.0.1", "10.0.0.2"):
