@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
@@ -18,6 +18,7 @@ from redis import asyncio as aioredis
 from actions.conversation import FORM_ANSWER_SLOTS
 from actions.settings import shop_settings
 from bot.customer_input import CLIENT_KEY
+from router import keys
 from router.customer_limits import CustomerLimits
 from router.handoff.availability import Availability, check
 from router.handoff.ordering import QueueSettings
@@ -45,14 +46,25 @@ def customer_priority(tracker: Tracker) -> int:
     return value if isinstance(value, int) and 0 <= value <= 2 else 0
 
 
-async def _within_client_budget(queue: HandoffQueue, tracker: Tracker) -> bool:
-    """One client (as its channel named it) may be queued only so often an hour."""
+def _client(tracker: Tracker) -> Optional[str]:
+    """The client the channel named (a keyed hash of its address), if any."""
     metadata = tracker.get_slot("session_started_metadata") or {}
     client = metadata.get(CLIENT_KEY) if isinstance(metadata, dict) else None
-    if not isinstance(client, str) or not client:
-        return True
-    return await queue.within_client_budget(client,
-                                            CustomerLimits.from_env().handoffs_per_hour)
+    return client if isinstance(client, str) and client else None
+
+
+async def _within_client_budget(queue: HandoffQueue, tracker: Tracker) -> bool:
+    """One client may be queued only so often an hour."""
+    client = _client(tracker)
+    return client is None or await queue.within_client_budget(
+        client, CustomerLimits.from_env().handoffs_per_hour)
+
+
+async def _may_leave_a_ticket(queue: HandoffQueue, tracker: Tracker) -> bool:
+    """One client may leave only so many messages for the team an hour."""
+    client = _client(tracker)
+    return client is None or await queue.within_client_budget(
+        client, CustomerLimits.from_env().tickets_per_hour, counter=keys.tickets_by_client)
 
 
 def packet_for(tracker: Tracker, reason: str) -> Dict[str, Any]:
@@ -125,7 +137,12 @@ class ActionCreateTicket(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         message = tracker.get_slot("ticket_message") or ""
+        queue = handoff_queue()
+        done = [SlotSet("ticket_message", None), SlotSet("handoff_unavailable", False)]
+        if not await _may_leave_a_ticket(queue, tracker):
+            dispatcher.utter_message(response="utter_ticket_too_many")
+            return done
         packet = packet_for(tracker, "left a message: no person was available")
-        ticket_id = await handoff_queue().create_ticket(packet, message)
+        ticket_id = await queue.create_ticket(packet, message)
         dispatcher.utter_message(response="utter_ticket_created", ticket_id=ticket_id)
-        return [SlotSet("ticket_message", None), SlotSet("handoff_unavailable", False)]
+        return done

@@ -40,6 +40,8 @@ class CustomerLimits:
     # Times one address may be put in the queue for a person per hour (counted in Redis, for
     # every Rasa process): a real customer needs one or two; more are offered a message.
     handoffs_per_hour: int = 5
+    # Messages for the team (tickets) one address may leave per hour, for the same reason.
+    tickets_per_hour: int = 5
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> CustomerLimits:
@@ -52,6 +54,7 @@ class CustomerLimits:
             conversations_per_hour=_positive(env, "CONVERSATIONS_PER_HOUR",
                                              cls.conversations_per_hour),
             handoffs_per_hour=_positive(env, "HANDOFFS_PER_HOUR", cls.handoffs_per_hour),
+            tickets_per_hour=_positive(env, "TICKETS_PER_HOUR", cls.tickets_per_hour),
         )
 
 

@@ -86,6 +86,11 @@ def handoffs_by_client(client: str) -> str:
     return f"{PREFIX}:handoff:client:{client}"
 
 
+def tickets_by_client(client: str) -> str:
+    """Count of a client's tickets (messages left for the team) this hour; expires."""
+    return f"{PREFIX}:tickets:client:{client}"
+
+
 def relay_request(request_id: str) -> str:
     """Marks a client's request id as seen, so a retried send is not delivered twice."""
     return f"{PREFIX}:relay:request:{request_id}"

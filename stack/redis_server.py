@@ -30,11 +30,11 @@ from stack.processes import stop_group
 PASSWORD_FILE = "redis_password"
 CONFIG_FILE = "redis.conf"
 LOG_FILE = "redis.log"
-# A ceiling, so no flood of data can take the machine's memory. At the ceiling Redis forgets
-# the least recently used keys that expire anyway (idle conversations' trackers, old sign-in
-# sessions) and never the queue, the agents or the settings, which have no expiry.
+# A ceiling, so no flood of data can take the machine's memory. At it Redis refuses writes
+# (the relay waits, requests answer an error) rather than forget anything: evicting would
+# drop sign-in lockout counters and sessions first, which is what a flood would want.
 MAX_MEMORY = "1gb"
-MAX_MEMORY_POLICY = "volatile-lru"
+MAX_MEMORY_POLICY = "noeviction"
 
 
 class RedisDidNotStart(RuntimeError):

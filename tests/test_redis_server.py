@@ -91,7 +91,7 @@ def test_the_password_is_not_on_the_command_line(server: EmbeddedRedis) -> None:
     assert not any(server.password in arg for arg in server.process.args)
 
 
-def test_memory_has_a_ceiling_and_only_expiring_keys_give_way(server: EmbeddedRedis) -> None:
+def test_memory_has_a_ceiling_and_nothing_is_forgotten_at_it(server: EmbeddedRedis) -> None:
     client = redis.Redis.from_url(server.url, decode_responses=True)
     assert int(client.config_get("maxmemory")["maxmemory"]) == 1024**3
-    assert client.config_get("maxmemory-policy")["maxmemory-policy"] == "volatile-lru"
+    assert client.config_get("maxmemory-policy")["maxmemory-policy"] == "noeviction"

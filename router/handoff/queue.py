@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from redis import asyncio as aioredis
 
@@ -101,11 +101,13 @@ class HandoffQueue:
         value = await self.redis.get(keys.conversation_owner(conversation_id))
         return text(value) if value is not None else None
 
-    async def within_client_budget(self, client: str, limit: int,
-                                   window_seconds: int = 3600) -> bool:
-        """Counts one handoff for `client`; False once it had `limit` in the window (from
-        its first), so one client cannot fill the queue."""
-        key = keys.handoffs_by_client(client)
+    async def within_client_budget(self, client: str, limit: int, window_seconds: int = 3600,
+                                   counter: Callable[[str], str] = keys.handoffs_by_client
+                                   ) -> bool:
+        """Counts one handoff (or, with `counter=keys.tickets_by_client`, one ticket) for
+        `client`; False once it had `limit` in the window (from its first), so one client
+        cannot fill the queue."""
+        key = counter(client)
         async with self.redis.pipeline(transaction=True) as tx:
             # The window starts with the first handoff (SET NX), and INCR keeps its expiry.
             tx.set(key, 0, ex=window_seconds, nx=True)

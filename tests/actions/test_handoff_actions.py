@@ -129,3 +129,20 @@ async def test_one_client_is_queued_only_so_often_then_offered_a_message(
     other.sender_id = "elsewhere"
     await ActionHandoff().run(CollectingDispatcher(), other, domain())
     assert await action_redis.zcard(keys.HANDOFF_QUEUE) == 3
+
+
+async def test_one_client_leaves_only_so_many_messages_an_hour(
+    action_redis: aioredis.Redis, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TICKETS_PER_HOUR", "2")
+    said = []
+    for number in range(3):
+        t = tracker("please call me back", slots={
+            "ticket_message": f"message {number}",
+            "session_started_metadata": {"client": "same-address"}})
+        dispatcher = CollectingDispatcher()
+        await ActionCreateTicket().run(dispatcher, t, domain())
+        said.append(responses(dispatcher))
+    assert said == [["utter_ticket_created"]] * 2 + [["utter_ticket_too_many"]]
+    assert await action_redis.xlen(keys.TICKETS) == 2
+    assert 0 < await action_redis.ttl(keys.tickets_by_client("same-address")) <= 3600

@@ -86,7 +86,8 @@ def bot(redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory
     # be handed to a person many times, here.
     stack = Stack(settings, RedisAddress.from_url(redis_server.url), TOKEN,
                   extra_env={"SUPPORT_HOURS": "always", "CONVERSATIONS_PER_HOUR": "100000",
-                             "HANDOFFS_PER_HOUR": "100000",
+                             "HANDOFFS_PER_HOUR": "100000", "TICKETS_PER_HOUR": "100000",
+                             "ADDRESS_LINES_PER_MINUTE": "100000",
                              "CUSTOMER_TOKEN_SECRET": CUSTOMER_TOKEN_SECRET})
     services = {service.name: service for service in stack.services()}
     seed(data_dir / "shop.db", date.today())
