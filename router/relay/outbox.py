@@ -178,19 +178,31 @@ class DeliveryWorker:
         """To the channel that can deliver it; with none, recorded and marked undelivered,
         so the console never says "delivered" when nothing was."""
         metadata = json.loads(command.get("metadata") or "{}")
-        events = (await self.rasa.tracker(conversation_id)).get("events") or []
-        if recovered and already_sent(events, metadata.get("relay_id")):
+        if recovered and already_sent(await self._events(conversation_id),
+                                      metadata.get("relay_id")):
             return
-        channel = delivering_channel(events)
+        channel = await self._channel_for(conversation_id)
         if channel is None:
             metadata = {**metadata, "undelivered": NOT_DELIVERABLE}
         await self.rasa.append_events(conversation_id, [
             {"event": "bot", "text": command["text"], "metadata": metadata}], push_to=channel)
 
+    async def _events(self, conversation_id: str) -> List[Dict[str, Any]]:
+        return list((await self.rasa.tracker(conversation_id)).get("events") or [])
+
+    async def _channel_for(self, conversation_id: str) -> Optional[str]:
+        """The channel that can deliver a line to the customer now. Most often the one they
+        last wrote from, which the tracker's state says without its events; only when that
+        channel cannot receive later lines are the events read, for an earlier one."""
+        state = await self.rasa.tracker(conversation_id, include_events="NONE")
+        latest = state.get("latest_input_channel")
+        if latest and latest not in CANNOT_PUSH:
+            return str(latest)
+        return delivering_channel(await self._events(conversation_id))
+
     async def _resume(self, conversation_id: str, command: Dict[str, str],
                       recovered: bool) -> None:
-        if recovered and already_welcomed_back(
-                (await self.rasa.tracker(conversation_id)).get("events") or []):
+        if recovered and already_welcomed_back(await self._events(conversation_id)):
             return
         await self.rasa.append_events(conversation_id, [
             {"event": "resume"},
@@ -200,4 +212,5 @@ class DeliveryWorker:
             {"event": "action", "name": "action_listen"},
         ])
         # The action ends on action_listen itself (actions/after_handoff.py).
-        await self.rasa.execute(conversation_id, WELCOME_BACK_ACTION)
+        await self.rasa.execute(conversation_id, WELCOME_BACK_ACTION,
+                                await self._channel_for(conversation_id))

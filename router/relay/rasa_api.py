@@ -42,9 +42,12 @@ class RasaClient:
         except (aiohttp.ClientError, TimeoutError) as error:
             raise RasaUnavailable(f"Rasa is unreachable at {self.base_url}: {error}") from error
 
-    async def tracker(self, conversation_id: str) -> Dict[str, Any]:
+    async def tracker(self, conversation_id: str, include_events: str = "ALL"
+                      ) -> Dict[str, Any]:
+        """The conversation's tracker; `include_events="NONE"` for its state alone (cheap:
+        a long conversation's events are not sent)."""
         return await self._call("GET", self._url(conversation_id, "tracker"),
-                                {"include_events": "ALL"})
+                                {"include_events": include_events})
 
     async def append_events(self, conversation_id: str, events: List[Dict[str, Any]],
                             push_to: Optional[str] = None) -> None:
@@ -53,7 +56,10 @@ class RasaClient:
         params = {"execute_side_effects": "true", "output_channel": push_to} if push_to else {}
         await self._call("POST", self._url(conversation_id, "tracker/events"), params, events)
 
-    async def execute(self, conversation_id: str, action: str) -> None:
-        """Run an action now, its messages going out on the customer's latest channel."""
-        await self._call("POST", self._url(conversation_id, "execute"),
-                         {"output_channel": "latest"}, {"name": action})
+    async def execute(self, conversation_id: str, action: str,
+                      output_channel: Optional[str]) -> None:
+        """Run an action now, its messages going out on `output_channel` (None: recorded
+        only, for a customer whose channel cannot receive them)."""
+        params = {"output_channel": output_channel} if output_channel else {}
+        await self._call("POST", self._url(conversation_id, "execute"), params,
+                         {"name": action})

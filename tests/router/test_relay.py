@@ -48,7 +48,12 @@ class FakeRasa:
         self.calls.append({"method": request.method, "path": request.path,
                            "query": dict(request.query), "body": body})
         if request.path.endswith("/tracker") and request.method == "GET":
-            return web.json_response({"events": self.tracker_events})
+            # As Rasa answers: the state always, the events unless asked for none.
+            users = [e for e in self.tracker_events if e.get("event") == "user"]
+            state = {"latest_input_channel": users[-1].get("input_channel") if users else None}
+            if request.query.get("include_events") == "NONE":
+                return web.json_response(state)
+            return web.json_response({**state, "events": self.tracker_events})
         return web.json_response({})
 
     def app(self) -> web.Application:
@@ -109,6 +114,19 @@ async def test_a_rest_line_does_not_take_an_agents_words_away_from_the_web_chat(
     assert "undelivered" not in post["body"][0]["metadata"]
 
 
+async def test_the_usual_line_reads_the_trackers_state_not_its_whole_history(
+    redis: aioredis.Redis, rasa: tuple,
+) -> None:
+    fake, client = rasa
+    fake.tracker_events = [{"event": "user", "text": "hi", "input_channel": "socketio"}] * 500
+    await Outbox(redis).put("c1", line_command("Hello", {"agent_name": "Ana"}))
+    worker = DeliveryWorker(redis, client, "web-1", retry_seconds=0.01, block_ms=10)
+    await worker.ensure_group()
+    await worker.run_once()
+    reads = [c["query"]["include_events"] for c in fake.calls if c["method"] == "GET"]
+    assert reads == ["NONE"]
+
+
 async def test_a_line_no_channel_can_deliver_is_kept_and_marked_undelivered(
     redis: aioredis.Redis, rasa: tuple,
 ) -> None:
@@ -157,15 +175,19 @@ async def test_a_refused_command_is_dropped_not_retried_forever(
 
 async def test_resume_un_pauses_and_greets(redis: aioredis.Redis, rasa: tuple) -> None:
     fake, client = rasa
+    fake.tracker_events = [{"event": "user", "text": "hi", "input_channel": "socketio"},
+                           {"event": "user", "text": "a script", "input_channel": "rest"}]
     worker = DeliveryWorker(redis, client, "web-1", block_ms=10)
     await worker.ensure_group()
     await Outbox(redis).put("c1", resume_command("handed_back", "Ana"))
     await worker.run_once()
-    resume, execute = fake.calls
+    resume, execute = [c for c in fake.calls if c["method"] == "POST"]
     assert [e["event"] for e in resume["body"]][0] == "resume"
     assert {"event": "slot", "name": "handoff_agent", "value": "Ana"} in resume["body"]
     assert execute["path"] == "/conversations/c1/execute"
     assert execute["body"] == {"name": "action_welcome_back"}
+    # The welcome back goes where the customer can read it, as agents' lines do.
+    assert execute["query"]["output_channel"] == "socketio"
 
 
 def test_a_resume_is_done_once_the_bot_greeted_after_the_last_pause() -> None:
