@@ -107,6 +107,20 @@ async def test_claiming_a_specific_conversation_twice_has_one_winner(
     assert len(winners) == 1 and len(losers) == 1 and losers[0].code == "not_waiting"
 
 
+async def test_a_disabled_agent_takes_nothing_even_if_a_late_heartbeat_lands(
+    redis: aioredis.Redis, queue: HandoffQueue,
+) -> None:
+    await agent(redis, "ana")
+    await agent(redis, "boss")  # an admin must remain: the last one cannot be disabled
+    await AgentDirectory(redis).update("boss", role="admin")
+    await queue.enqueue(packet("c1", NOW))
+    await AgentDirectory(redis).update("ana", disabled=True)
+    await AgentDirectory(redis).heartbeat("ana", NOW + 1, "online")  # sent before the disable
+    with pytest.raises(QueueError) as refused:
+        await queue.claim("ana", NOW + 2)
+    assert refused.value.code == "not_online"
+
+
 async def test_capacity_presence_and_teams_limit_claims(
     redis: aioredis.Redis, queue: HandoffQueue,
 ) -> None:

@@ -8,6 +8,9 @@ local function announce(event, conversation_id)
   redis.call('PUBLISH', K.changed, cjson.encode({event = event, conversation_id = conversation_id}))
 end
 local function is_online(agent_id, now, timeout)
+  -- A disabled account is never online, even if a heartbeat sent just before an admin
+  -- disabled it lands afterwards.
+  if redis.call('HGET', key('agent', agent_id), 'disabled') == '1' then return false end
   local seen = redis.call('ZSCORE', K.online, agent_id)
   return seen and tonumber(seen) >= now - timeout
 end
