@@ -21,6 +21,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import ownership, shop_rules
+from actions.handoff import redis_client
 from actions.settings import shop_settings
 from actions.shop import shop, today
 from actions.store import Order
@@ -185,9 +186,17 @@ class _OwnerEmailSteps(_OrderNumberSteps):
         order = await shop().order(tracker.get_slot("order_id") or "")
         if order is None:
             return {ownership.EMAIL_SLOT: None}  # no order yet: the form asks for it first
+        redis = redis_client()
+        if await ownership.guessed_too_often(redis, order.id):
+            # Even a right email now: it may be the lucky guess. The form ends; the submit
+            # action says the order stays as it is and offers a person.
+            return {ownership.EMAIL_SLOT: None,
+                    ownership.EMAIL_ATTEMPTS_SLOT: shop_settings().max_order_email_attempts}
         if ownership.emails_match(str(slot_value or ""), order.email):
             verified = [*ownership.verified_order_ids(tracker), order.id]
             return {ownership.EMAIL_SLOT: None, ownership.VERIFIED_ORDERS_SLOT: verified}
+        if slot_value:
+            await ownership.count_wrong_guess(redis, order.id)
         return _wrong_email(dispatcher, tracker, order.id, given=bool(slot_value))
 
 

@@ -7,7 +7,8 @@ conversation, or gave that same email for another order: they have already shown
 that address, so asking again would prove nothing more and only cost the real customer a step.
 
 Wrong emails are counted per conversation, not per form, so "never mind" and starting again
-buys no extra guesses. The email itself is never kept in a slot, only which orders it unlocked.
+buys no extra guesses, and per order in Redis across conversations, so a new conversation
+does not either. The email itself is never kept in a slot, only which orders it unlocked.
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ from typing import List
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from redis import asyncio as aioredis
 
 from actions.settings import shop_settings
 from actions.shop import shop
 from actions.store import Order
+from router import keys
 
 EMAIL_SLOT = "order_email"
 EMAIL_ATTEMPTS_SLOT = "order_email_attempts"
 VERIFIED_ORDERS_SLOT = "verified_order_ids"
+GUESS_WINDOW_SECONDS = 3600
 
 
 def normalise_email(email: str) -> str:
@@ -47,6 +51,20 @@ def email_attempts(tracker: Tracker) -> int:
 
 def out_of_attempts(tracker: Tracker) -> bool:
     return email_attempts(tracker) >= shop_settings().max_order_email_attempts
+
+
+async def guessed_too_often(redis: aioredis.Redis, order_id: str) -> bool:
+    """Have too many wrong emails been given for this order lately, anywhere?"""
+    guesses = int(await redis.get(keys.order_email_guesses(order_id)) or 0)
+    return guesses >= shop_settings().max_order_email_guesses_per_hour
+
+
+async def count_wrong_guess(redis: aioredis.Redis, order_id: str) -> None:
+    key = keys.order_email_guesses(order_id)
+    async with redis.pipeline(transaction=True) as tx:
+        tx.set(key, 0, ex=GUESS_WINDOW_SECONDS, nx=True)  # the hour starts at the first
+        tx.incr(key)
+        await tx.execute()
 
 
 async def is_confirmed(tracker: Tracker, order: Order) -> bool:

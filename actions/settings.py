@@ -28,6 +28,9 @@ class ShopSettings:
     # offers a person. Counted per conversation: a typo or two is human, a string of guesses
     # is someone who does not own the order.
     max_order_email_attempts: int = 3
+    # Wrong emails for one order per hour, across every conversation: a new conversation
+    # must not buy three more guesses. At it, the order's changes wait for a person.
+    max_order_email_guesses_per_hour: int = 10
     # When people answer chats (the shop's local time); None means around the clock.
     support_hours: Optional[Dict[int, Tuple[time, time]]] = None
     support_timezone: str = "America/Los_Angeles"

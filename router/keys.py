@@ -135,3 +135,11 @@ def sign_in_known_addresses(agent_id: str) -> str:
     account-wide ceiling does not apply to them, so guessing from elsewhere cannot lock the
     real person out."""
     return f"{PREFIX}:agent:{agent_id}:sign_in_known_addresses"
+
+
+# --- Proof of owning an order (actions/ownership.py) ------------------------------------
+
+
+def order_email_guesses(order_id: str) -> str:
+    """Count of wrong emails given for an order this hour, in any conversation; expires."""
+    return f"{PREFIX}:order:{order_id}:email_guesses"

@@ -14,6 +14,7 @@ from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUtt
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from redis import asyncio as aioredis
 
 from actions.order_forms import (
     ActionAskOrderId,
@@ -23,6 +24,7 @@ from actions.order_forms import (
     ValidateReturnForm,
 )
 from actions.settings import shop_settings
+from router import keys
 from stack.settings import PROJECT_ROOT
 from tests.factories import domain, entity, responses, slot_events, tracker
 
@@ -226,7 +228,9 @@ async def test_status_questions_never_ask_for_the_email(shop_db: Path) -> None:
     assert "order_email" not in domain()["forms"]["order_id_form"]["required_slots"]
 
 
-async def test_the_right_email_confirms_the_order_however_it_is_typed(shop_db: Path) -> None:
+async def test_the_right_email_confirms_the_order_however_it_is_typed(
+    action_redis: aioredis.Redis,
+) -> None:
     t = at_email_question("it's  Jon.Ortiz@EXAMPLE.org ", email=" Jon.Ortiz@EXAMPLE.org ")
     said, slots = await run(ValidateCancelForm(), t)
     assert said == []
@@ -235,7 +239,9 @@ async def test_the_right_email_confirms_the_order_however_it_is_typed(shop_db: P
     assert asks_next(t, slots) == "cancel_confirmed"
 
 
-async def test_a_wrong_email_is_refused_without_revealing_anything(shop_db: Path) -> None:
+async def test_a_wrong_email_is_refused_without_revealing_anything(
+    action_redis: aioredis.Redis,
+) -> None:
     t = at_email_question("jon.ortis@example.org", email="jon.ortis@example.org")
     dispatcher = CollectingDispatcher()
     events = await ValidateCancelForm().run(dispatcher, t, domain())
@@ -248,14 +254,18 @@ async def test_a_wrong_email_is_refused_without_revealing_anything(shop_db: Path
     assert asks_next(t, slots) == "order_email"  # they may try again
 
 
-async def test_an_email_of_another_order_does_not_confirm_this_one(shop_db: Path) -> None:
+async def test_an_email_of_another_order_does_not_confirm_this_one(
+    action_redis: aioredis.Redis,
+) -> None:
     t = at_email_question("maria.k@example.com", email="maria.k@example.com")
     said, slots = await run(ValidateCancelForm(), t)
     assert said == ["utter_order_email_mismatch"]
     assert "verified_order_ids" not in slots
 
 
-async def test_an_answer_without_an_email_is_explained_and_counted(shop_db: Path) -> None:
+async def test_an_answer_without_an_email_is_explained_and_counted(
+    action_redis: aioredis.Redis,
+) -> None:
     t = at_email_question("I don't remember", intent="deny")
     said, slots = await run(ValidateCancelForm(), t)
     assert said == ["utter_order_email_missing"]
@@ -264,7 +274,7 @@ async def test_an_answer_without_an_email_is_explained_and_counted(shop_db: Path
 
 
 async def test_the_last_wrong_email_ends_the_form_with_the_order_untouched(
-    shop_db: Path,
+    action_redis: aioredis.Redis,
 ) -> None:
     limit = shop_settings().max_order_email_attempts
     t = at_email_question("sam@example.com", email="sam@example.com",
@@ -274,6 +284,22 @@ async def test_the_last_wrong_email_ends_the_form_with_the_order_untouched(
     assert slots["order_email_attempts"] == limit
     assert "verified_order_ids" not in slots
     assert asks_next(t, slots) is None
+
+
+async def test_a_new_conversation_does_not_buy_more_guesses_at_an_orders_email(
+    action_redis: aioredis.Redis,
+) -> None:
+    guesses = shop_settings().max_order_email_guesses_per_hour
+    for _ in range(guesses):  # wrong emails from many conversations
+        await run(ValidateCancelForm(), at_email_question("x@example.org",
+                                                          email="x@example.org"))
+    # Now even the right email, in a fresh conversation, waits for a person.
+    t = at_email_question("jon.ortiz@example.org", email="jon.ortiz@example.org")
+    said, slots = await run(ValidateCancelForm(), t)
+    assert "verified_order_ids" not in slots
+    assert slots["order_email_attempts"] == shop_settings().max_order_email_attempts
+    assert asks_next(t, slots) is None  # the submit action says so and offers a person
+    assert 0 < await action_redis.ttl(keys.order_email_guesses("730155")) <= 3600
 
 
 async def test_out_of_tries_another_order_is_not_asked_about_either(shop_db: Path) -> None:
