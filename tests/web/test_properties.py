@@ -117,7 +117,8 @@ any_text = st.text(max_size=40) | st.sampled_from(
      "NaN", "c1\n", "\ud800", "a\udfffb", "<script>"])
 # Text that can travel in a URL (a lone surrogate has no UTF-8 form to percent-encode).
 url_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40) | st.sampled_from(
-    ["", "x" * 300, "ana:sessions", "c1 c2", "\U0001f600", "1-", "99999999999999999999-0"])
+    ["", "x" * 300, "ana:sessions", "c1 c2", "\U0001f600", "1-", "99999999999999999999-0",
+     "\u00b2", "\u0661\u0660", "9" * 60])  # digits str.isdigit() takes and int() may not
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-2 ** 70, 2 ** 70) | st.floats(allow_nan=False)
     | any_text,
