@@ -1,6 +1,6 @@
 """What a conversation id may be, wherever one comes in. Our channels issue or accept only
 these, so the agents' console can always address a conversation that reaches it
-(router/web/requests.py refuses any other id before Redis is touched). The characters cover
+(webapp/requests.py refuses any other id before Redis is touched). The characters cover
 our web chat's hex ids and the ids of Telegram, Twilio and Slack."""
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ class BadLimit(ValueError):
 
 @dataclass(frozen=True)
 class CustomerLimits:
-    # A long email's worth of text; agents' lines have the same limit (router/web/console.py).
+    # A long email's worth of text; agents' lines have the same limit (webapp/console.py).
     max_message_chars: int = 2000
     # The socket.io transport refuses bigger frames before anything is decoded. JSON escapes
     # can make 2,000 characters up to ~12 bytes each, and a line carries a little metadata.

@@ -116,7 +116,7 @@ class Stack:
             ),
             Service(
                 "web service",
-                python_module("router.web", "--port", str(s.web_port)),
+                python_module("webapp", "--port", str(s.web_port)),
                 f"http://{here}:{s.web_port}/health",
                 logs / "web.log", env,
             ),

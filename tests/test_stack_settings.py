@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from actions.server import MIN_SECRET_LENGTH
-from router.settings import WebSettings
 from stack.run import Stack
 from stack.settings import BadSetting, RedisAddress, StackSettings
+from webapp.settings import WebSettings
 
 
 def test_a_full_redis_url_is_split_for_rasa() -> None:

@@ -11,9 +11,9 @@ from redis import asyncio as aioredis
 
 from router.agents.directory import AgentDirectory
 from router.handoff.queue import HandoffQueue
-from router.settings import WebSettings
-from router.web import create_app
 from stack.redis_server import EmbeddedRedis
+from webapp import create_app
+from webapp.settings import WebSettings
 
 PASSWORD = "a long password"
 

@@ -17,8 +17,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from router import keys
 from router.agents.directory import AgentDirectory
-from router.web.requests import MAX_BODY_BYTES, MAX_NESTING
 from tests.web.conftest import PASSWORD, make_agent, sign_in, waiting_customer
+from webapp.requests import MAX_BODY_BYTES, MAX_NESTING
 
 JSON = "application/json"
 
@@ -253,12 +253,12 @@ async def test_a_redis_error_that_is_not_an_outage_is_a_logged_json_500(
         raise ResponseError("WRONGTYPE Operation against a key holding the wrong kind")
 
     monkeypatch.setattr(AgentDirectory, "authenticate", wrong_type)
-    with caplog.at_level(logging.ERROR, logger="router.web.app"):
+    with caplog.at_level(logging.ERROR, logger="webapp.app"):
         reply = await api.post("/api/auth/login", json={"agent_id": "ana", "password": "x"})
     assert reply.status == 500 and reply.content_type == JSON
     message = (await reply.json())["error"]
     assert "logged" in message and "WRONGTYPE" not in message and "Redis" not in message
-    [record] = [r for r in caplog.records if r.name == "router.web.app"]
+    [record] = [r for r in caplog.records if r.name == "webapp.app"]
     assert record.exc_info is not None and "POST /api/auth/login" in record.getMessage()
 
 

@@ -10,10 +10,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from redis import asyncio as aioredis
 
 from router.agents.directory import AgentDirectory
-from router.settings import WebSettings
-from router.web import create_app
-from router.web.app import ensure_first_admin
 from stack.redis_server import EmbeddedRedis, free_port
+from webapp import create_app
+from webapp.app import ensure_first_admin
+from webapp.settings import WebSettings
 
 
 async def client_for(settings: WebSettings) -> TestClient:

@@ -12,8 +12,8 @@ from aiohttp.test_utils import TestClient
 from redis import asyncio as aioredis
 
 from router.agents.sessions import SessionStore
-from router.web import console
 from tests.web.conftest import make_agent, sign_in, waiting_customer
+from webapp import console
 
 CHECK_SECONDS = 0.2
 # Long enough for a few re-checks (a stream that should stay open has had its chances).

@@ -1,4 +1,4 @@
-"""Generated bad requests against every operation in router/openapi.yml (read at run time, so
+"""Generated bad requests against every operation in webapp/openapi.yml (read at run time, so
 a new endpoint is covered as soon as it is documented): odd bodies, ids, query values,
 content types, with and without a session. Whatever is sent, the service never answers 5xx;
 a refusal is JSON with an `error` message, and a refused request changed nothing in Redis."""
@@ -20,12 +20,12 @@ from hypothesis import strategies as st
 from redis import asyncio as aioredis
 from yarl import URL
 
-from router.settings import WebSettings
-from router.web import create_app
 from stack.redis_server import EmbeddedRedis
 from tests.web.conftest import PASSWORD, make_agent, sign_in, waiting_customer
+from webapp import create_app
+from webapp.settings import WebSettings
 
-SPEC = yaml.safe_load((Path(__file__).parents[2] / "router" / "openapi.yml").read_text())
+SPEC = yaml.safe_load((Path(__file__).parents[2] / "webapp" / "openapi.yml").read_text())
 METHODS = ("get", "post", "put", "patch", "delete")
 OPERATIONS = [(method.upper(), path) for path, item in SPEC["paths"].items()
               for method in item if method in METHODS]

@@ -1,4 +1,4 @@
-"""`python -m router.web`: run the web service."""
+"""`python -m webapp`: run the web service."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import logging
 
 from aiohttp import web
 
-from router.settings import WebSettings
-from router.web.app import create_app
+from webapp.app import create_app
+from webapp.settings import WebSettings
 
 
 def main() -> None:

@@ -10,9 +10,9 @@ from aiohttp import web
 
 from router.agents.directory import AccountError
 from router.agents.passwords import WeakPassword
-from router.web.auth import admin_required, agent_required, current
-from router.web.requests import int_field, json_body, list_field, text_field
-from router.web.services import services
+from webapp.auth import admin_required, agent_required, current
+from webapp.requests import int_field, json_body, list_field, text_field
+from webapp.services import services
 
 
 def _bool_field(body: Dict[str, Any], name: str) -> Optional[bool]:

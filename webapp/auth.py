@@ -14,8 +14,8 @@ from aiohttp import web
 
 from router.agents.directory import AccountDisabled, Agent, WrongPassword
 from router.agents.lockout import SignInLocked
-from router.web.requests import json_body, text_field
-from router.web.services import services
+from webapp.requests import json_body, text_field
+from webapp.services import services
 
 COOKIE = "pinecone_session"
 AGENT = "agent"  # request key of the signed-in agent

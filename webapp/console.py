@@ -21,12 +21,12 @@ from router.handoff.queue import HANDED_BACK, RESOLVED, QueueError
 from router.handoff.view import conversation_view
 from router.relay.notices import joined_notice
 from router.relay.outbox import line_command, resume_command
-from router.web import sse
-from router.web.auth import agent_required, current, signed_in
-from router.web.requests import json_body, text_field
-from router.web.services import Services, services
+from webapp import sse
+from webapp.auth import agent_required, current, signed_in
+from webapp.requests import json_body, text_field
+from webapp.services import Services, services
 
-CANNED_FILE = Path(__file__).parent.parent / "canned_responses.yml"
+CANNED_FILE = Path(__file__).parent / "canned_responses.yml"
 MAX_MESSAGE_LENGTH = 2000
 # The live queue is re-sent at least this often (waiting times grow), and at once on a change.
 QUEUE_REFRESH_SECONDS = 10.0

@@ -14,7 +14,7 @@ from router.handoff.queue import HandoffQueue
 from router.relay.feed import ConversationFeed
 from router.relay.outbox import Outbox
 from router.relay.rasa_api import RasaClient
-from router.settings import WebSettings
+from webapp.settings import WebSettings
 
 
 @dataclass

@@ -15,10 +15,10 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from router.agents.directory import AgentDirectory
 from router.relay import housekeeping
 from router.relay.outbox import DeliveryWorker
-from router.settings import WebSettings
-from router.web import admin, auth, console, customer, operations
-from router.web.requests import MAX_BODY_BYTES, check_path_ids, check_readable_headers
-from router.web.services import SERVICES, Services
+from webapp import admin, auth, console, customer, operations
+from webapp.requests import MAX_BODY_BYTES, check_path_ids, check_readable_headers
+from webapp.services import SERVICES, Services
+from webapp.settings import WebSettings
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ STOP_GRACE_SECONDS = 5.0
 # Only these mean Redis (or the network to it) is away; any other RedisError is a bug of ours
 # or a value we should have refused, and saying "try again" would hide it.
 REDIS_UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
-# Pages set their own policy (router/web/customer.py); everything else (JSON, scripts,
+# Pages set their own policy (webapp/customer.py); everything else (JSON, scripts,
 # styles) is never a document that should run or embed anything.
 DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'"
 

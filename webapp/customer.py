@@ -9,9 +9,9 @@ from redis.exceptions import RedisError
 from yarl import URL
 
 from router.customer_limits import CustomerLimits
-from router.web.services import services
+from webapp.services import services
 
-STATIC_DIR = Path(__file__).parent.parent / "static"
+STATIC_DIR = Path(__file__).parent / "static"
 # Our pages load only their own files (no inline script or style, no plugins, no frames),
 # and cannot be framed by another site; `connect-src` is added per page.
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -78,7 +78,7 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def openapi(request: web.Request) -> web.FileResponse:
-    return web.FileResponse(Path(__file__).parent.parent / "openapi.yml",
+    return web.FileResponse(Path(__file__).parent / "openapi.yml",
                             headers={"Content-Type": "application/yaml"})
 
 

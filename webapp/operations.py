@@ -7,8 +7,8 @@ import re
 from aiohttp import web
 
 from router.relay.feed import DeadLetters
-from router.web.auth import admin_required
-from router.web.services import services
+from webapp.auth import admin_required
+from webapp.services import services
 
 MAX_SHOWN = 500
 
