@@ -147,8 +147,11 @@ class WebChatInput(SocketIOInput):
             await self._start_or_resume(sid, data if isinstance(data, dict) else {})
 
         @sio.on(self.user_message_evt)
-        async def handle_message(sid: str, data: Any) -> None:
-            await self._receive(sid, data if isinstance(data, dict) else {}, on_new_message)
+        async def handle_message(sid: str, data: Any) -> Dict[str, str]:
+            # Returned as the socket.io acknowledgement, when the page asks for one: the page
+            # then knows a line arrived (or why not) rather than guessing.
+            return await self._receive(sid, data if isinstance(data, dict) else {},
+                                       on_new_message)
 
         return webhook
 
@@ -175,27 +178,32 @@ class WebChatInput(SocketIOInput):
             "session_key": session_key(self.secret, conversation_id)}, room=sid)
 
     async def _receive(self, sid: str, data: Dict[str, Any],
-                       on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+                       on_new_message: Callable[[UserMessage], Awaitable[Any]]
+                       ) -> Dict[str, str]:
+        """Passes a line on; returns what became of it: {"status": "received"}, or
+        "refused" with the reason (the bot's answer is sent as a line too)."""
         assert self.sio is not None
         session = await self.sio.get_session(sid)
         conversation_id = session.get(SESSION)
         if not conversation_id:
-            await self.sio.emit("session_required", {
-                "error": "Send session_request first: a line needs a conversation."}, room=sid)
-            return
+            error = "Send session_request first: a line needs a conversation."
+            await self.sio.emit("session_required", {"error": error}, room=sid)
+            return {"status": "refused", "reason": "no_session"}
         if not isinstance(data.get("message"), str):
-            return  # not a line at all (our page always sends text): nothing to answer
+            # Not a line at all (our page always sends text): nothing to answer.
+            return {"status": "refused", "reason": "not_text"}
         address = session.get("address", "unknown")
         text, refusal = self.gate.message(conversation_id, data["message"], address)
         if refusal is not None:
             await self._tell(sid, refusal)
-            return
+            return {"status": "refused", "reason": refusal.reason}
         output = WebChatOutput(self.sio, self.bot_message_evt)
         await on_new_message(UserMessage(
             text, output, conversation_id, input_channel=self.name(),
             metadata=self.gate.trusted_metadata(
                 data.get("metadata"),
                 client=client_ref(self.secret, client_key(address)))))
+        return {"status": "received"}
 
     async def _tell(self, sid: str, refusal: Refusal) -> None:
         """The bot's answer to a line it did not pass on: to this socket only, not stored."""

@@ -56,10 +56,10 @@ class Harness:
         await self.channel._start_or_resume(sid, data or {})
         return self.sio.last("session_confirm", sid)
 
-    async def say(self, sid: str, data: Dict[str, Any]) -> None:
+    async def say(self, sid: str, data: Dict[str, Any]) -> Dict[str, str]:
         async def on_new_message(message: UserMessage) -> None:
             self.received.append(message)
-        await self.channel._receive(sid, data, on_new_message)
+        return await self.channel._receive(sid, data, on_new_message)
 
 
 async def test_a_new_conversation_gets_an_id_and_the_key_that_proves_it() -> None:
@@ -168,3 +168,15 @@ async def test_many_conversations_from_one_address_share_one_pace() -> None:
     # Four conversations, one IPv6 /64: the fourth line waits.
     assert [m.text for m in h.received] == ["line 0", "line 1", "line 2"]
     assert h.sio.last("bot_uttered", "s3")["metadata"] == {"refused": "too_fast"}
+
+
+async def test_the_page_hears_what_became_of_each_line() -> None:
+    h = Harness(max_message_chars=10)
+    await h.connect("s1")
+    assert await h.say("s1", {"message": "hi"}) == {"status": "refused",
+                                                   "reason": "no_session"}
+    await h.session("s1")
+    assert await h.say("s1", {"message": "hi"}) == {"status": "received"}
+    assert await h.say("s1", {"message": "x" * 50}) == {"status": "refused",
+                                                       "reason": "too_long"}
+    assert (await h.say("s1", {"message": 5}))["status"] == "refused"
