@@ -16,6 +16,7 @@ from router import keys
 from router.clean_text import lua_json, valid_text
 from router.handoff.ordering import QueueSettings, estimated_wait_minutes, queue_score
 from router.handoff.scripts import Scripts
+from router.plain_words import channel_name, handoff_sentence
 from router.redis_values import text, text_map
 
 QUEUE = "queue"
@@ -62,7 +63,8 @@ class Waiting:
             "conversation_id": self.conversation_id, "position": self.position,
             "waiting_seconds": round(max(now - self.enqueued_at, 0.0), 1),
             "team": self.team or None, "reason": packet.get("reason"),
-            "channel": packet.get("channel"),
+            "reason_sentence": handoff_sentence(packet.get("reason"), packet.get("assessment")),
+            "channel": packet.get("channel"), "channel_name": channel_name(packet.get("channel")),
             "score": (packet.get("assessment") or {}).get("score"),
             "customer_priority": packet.get("customer_priority", 0),
             "summary": packet.get("summary"),

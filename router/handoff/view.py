@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
 
+from router.plain_words import channel_name, handoff_sentence, intent_phrase
+
 FeedEntry = Tuple[str, Dict[str, Any]]
 
 
@@ -40,7 +42,7 @@ def conversation_view(conversation_id: str, packet: Dict[str, Any], owner: Optio
     # The feed starts as the handoff is recorded: drop what the packet already holds.
     since = [dict(line, id=entry_id) for entry_id, line in feed
              if float(line.get("timestamp") or 0.0) > handed_off_at]
-    transcript = before + since
+    transcript = _numbered(before + since)
     sentiment = [{"turn": index, "sentiment": line.get("sentiment")}
                  for index, line in enumerate(transcript)
                  if line.get("from") == "customer" and line.get("sentiment") is not None]
@@ -49,12 +51,28 @@ def conversation_view(conversation_id: str, packet: Dict[str, Any], owner: Optio
         "team": state.get("team") or None, "enqueued_at": _number(state.get("enqueued_at")),
         "claimed_at": _number(state.get("claimed_at")),
         "reason": packet.get("reason"), "channel": packet.get("channel"),
+        "reason_sentence": handoff_sentence(packet.get("reason"), packet.get("assessment")),
+        "channel_name": channel_name(packet.get("channel")),
         "customer_priority": packet.get("customer_priority", 0),
         "assessment": packet.get("assessment"), "summary": packet.get("summary"),
         "slots": packet.get("slots") or {}, "transcript": transcript,
         "sentiment": sentiment, "timeline": assessment_timeline(before),
         "feed_last_id": feed[-1][0] if feed else "0",
     }
+
+
+def _numbered(transcript: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Customer lines numbered as the customer's messages (1, 2, 3: not the turns of both
+    sides), with what they asked for in plain words."""
+    count = 0
+    numbered = []
+    for line in transcript:
+        if line.get("from") == "customer":
+            count += 1
+            line = dict(line, message_number=count,
+                        intent_phrase=intent_phrase(line.get("intent")))
+        numbered.append(line)
+    return numbered
 
 
 def _number(value: Optional[str]) -> Optional[float]:
