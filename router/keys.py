@@ -26,7 +26,8 @@ def handoff_packet(conversation_id: str) -> str:
 
 
 def handoff_state(conversation_id: str) -> str:
-    """Hash: enqueued_at, team, priority, agent_id, claimed_at of a handed-off conversation."""
+    """Hash: enqueued_at, team, priority, agent_id, claimed_at of a handed-off conversation;
+    customer_lines, last_customer_line_id, last_customer_line_at as its feed grows."""
     return f"{PREFIX}:handoff:state:{conversation_id}"
 
 
@@ -59,6 +60,12 @@ def agent(agent_id: str) -> str:
 def agent_conversations(agent_id: str) -> str:
     """Set of the conversation ids an agent has now."""
     return f"{PREFIX}:agent:{agent_id}:conversations"
+
+
+def agent_customer_lines(agent_id: str) -> str:
+    """Pub/sub channel: a customer wrote in one of the agent's conversations (the message is
+    its id), so only that agent's console refreshes its unread counts."""
+    return f"{PREFIX}:agent:{agent_id}:customer_lines"
 
 
 def agent_sessions(agent_id: str) -> str:

@@ -53,13 +53,24 @@ async def snapshot(svc: Services, agent: Agent, now: float) -> Dict[str, Any]:
     for conversation_id in await svc.directory.conversations(agent.id):
         packet = await svc.queue.packet(conversation_id) or {}
         mine.append({"conversation_id": conversation_id, "reason": packet.get("reason"),
-                     "channel": packet.get("channel"), "summary": packet.get("summary")})
+                     "channel": packet.get("channel"), "summary": packet.get("summary"),
+                     **_customer_lines(await svc.queue.state(conversation_id))})
     team = []
     for member in await svc.directory.all():
         load = len(await svc.directory.conversations(member.id))
         team.append({**member.public(), "conversations": load})
     return {"waiting": [w.as_dict(now) for w in await svc.queue.waiting()], "mine": mine,
             "team": team, "me": agent.public()}
+
+
+def _customer_lines(state: Dict[str, str]) -> Dict[str, Any]:
+    """How many customer lines the conversation has had since its handoff and the last one,
+    so the console can count those its agent has not read (feed_append.lua keeps them)."""
+    last_id = state.get("last_customer_line_id")
+    at = state.get("last_customer_line_at")
+    return {"customer_lines": int(state.get("customer_lines") or 0),
+            "last_customer_line": {"id": last_id, "at": float(at) if at else None}
+            if last_id else None}
 
 
 @dataclass(frozen=True)
@@ -95,13 +106,14 @@ async def queue_view(request: web.Request) -> web.Response:
 
 @agent_required
 async def queue_events(request: web.Request) -> web.StreamResponse:
-    """The queue snapshot now and whenever it changes (and every few seconds, for wait times),
-    for as long as the agent's session lasts."""
+    """The queue snapshot now and whenever it changes or a customer writes in one of the
+    agent's conversations (and every few seconds, for wait times), for as long as the agent's
+    session lasts."""
     svc = services(request)
     agent = current(request)
     response = await sse.open_stream(request)
     async with svc.redis.pubsub() as changes:
-        await changes.subscribe(keys.QUEUE_CHANGED)
+        await changes.subscribe(keys.QUEUE_CHANGED, keys.agent_customer_lines(agent.id))
         changed, next_refresh = True, 0.0
         try:
             while await still_signed_in(request):
@@ -115,7 +127,8 @@ async def queue_events(request: web.Request) -> web.StreamResponse:
 
 
 async def _changed_within(changes: PubSub, seconds: float) -> bool:
-    """Waits up to `seconds` for a queue change; a burst of changes counts as one."""
+    """Waits up to `seconds` for a change (of the queue, or a customer line for this agent);
+    a burst of changes counts as one."""
     if await changes.get_message(ignore_subscribe_messages=True, timeout=seconds) is None:
         return False
     while await changes.get_message(ignore_subscribe_messages=True,

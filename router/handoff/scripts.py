@@ -36,6 +36,7 @@ def key_map() -> str:
         "packet": _template(keys.handoff_packet), "state": _template(keys.handoff_state),
         "owner": _template(keys.conversation_owner), "agent": _template(keys.agent),
         "agent_conversations": _template(keys.agent_conversations),
+        "agent_customer_lines": _template(keys.agent_customer_lines),
         "feed": _template(keys.conversation_feed), "request": _template(keys.relay_request),
         "session": _template(keys.session), "agent_sessions": _template(keys.agent_sessions),
     }

@@ -20,6 +20,9 @@ from router.redis_values import text, text_map
 from router.transcript import AGENT, CUSTOMER, line_from_event
 
 FeedEntry = Tuple[str, Dict[str, Any]]
+# The most lines a conversation's feed keeps (Redis trims older ones, roughly): far more than
+# any conversation with a person holds, while a runaway sender cannot fill Redis.
+FEED_MAX_LINES = 5000
 
 
 def feed_line(event: Dict[str, Any]) -> Optional[Dict[str, Any]]:
@@ -51,9 +54,10 @@ class ConversationFeed:
         self.scripts = Scripts(redis)
 
     async def append(self, conversation_id: str, line: Dict[str, Any]) -> Optional[str]:
-        """Adds the line if a person has the conversation; returns its id."""
+        """Adds the line if a person has the conversation; returns its id. A customer line
+        is also counted and announced to the agent who has it (feed_append.lua)."""
         entry_id = await self.scripts.run("feed_append", conversation_id, lua_json(
-            {k: v for k, v in line.items() if v is not None}))
+            {k: v for k, v in line.items() if v is not None}), FEED_MAX_LINES)
         return None if entry_id is None else text(entry_id)
 
     async def since(self, conversation_id: str, last_id: str = "0",

@@ -20,6 +20,7 @@ from bot.relay_broker import RelayEventBroker
 from router import keys
 from router.agents.directory import AgentDirectory
 from router.handoff.queue import HandoffQueue
+from router.relay import feed as feed_module
 from router.relay import housekeeping
 from router.relay.feed import ConversationFeed, DeadLetters, feed_line
 from router.relay.outbox import (
@@ -351,3 +352,81 @@ async def test_customers_waiting_too_long_become_tickets_and_hear_so(
     assert ticket["conversation_id"] == "ghost"
     [(_, resume)] = await redis.xrange(keys.RELAY_OUTBOX)
     assert (resume["kind"], resume["outcome"]) == ("resume", "expired")
+
+
+async def _announced(changes: Any) -> List[str]:
+    """Everything published on the subscribed channels within a short while."""
+    heard = []
+    deadline = time.monotonic() + 0.3
+    while time.monotonic() < deadline:
+        # None also stands for a subscribe confirmation skipped: keep listening till the end.
+        message = await changes.get_message(ignore_subscribe_messages=True, timeout=0.05)
+        if message is not None:
+            heard.append(f"{message['channel']} {message['data']}")
+    return heard
+
+
+async def test_a_customer_line_is_counted_and_announced_to_the_owner_only(
+    redis: aioredis.Redis,
+) -> None:
+    await redis.set(keys.conversation_owner("c1"), "agent:ana")
+    feed = ConversationFeed(redis)
+    async with redis.pubsub() as changes:
+        await changes.subscribe(keys.agent_customer_lines("ana"),
+                                keys.agent_customer_lines("bo"), keys.QUEUE_CHANGED)
+        await feed.append("c1", {"from": "agent", "text": "Ana here", "timestamp": 5.0})
+        first = await feed.append("c1", {"from": "customer", "text": "hi", "timestamp": 6.0})
+        last = await feed.append("c1", {"from": "customer", "text": "hello?",
+                                        "timestamp": 7.5})
+        await feed.append("c1", {"from": "bot", "text": "Pine here", "timestamp": 8.0})
+        heard = await _announced(changes)
+    # Only the agent who has it hears (the queue's own channel wakes housekeeping: not here).
+    assert heard == [f"{keys.agent_customer_lines('ana')} c1"] * 2 and first != last
+    state = await redis.hgetall(keys.handoff_state("c1"))
+    assert state["customer_lines"] == "2"
+    assert state["last_customer_line_id"] == last
+    assert float(state["last_customer_line_at"]) == 7.5
+
+
+async def test_a_waiting_customers_lines_count_but_wake_no_agent(redis: aioredis.Redis) -> None:
+    await HandoffQueue(redis).enqueue({"conversation_id": "c1", "created_at": 1.0})
+    async with redis.pubsub() as changes:
+        await changes.psubscribe(keys.agent_customer_lines("*"))
+        await ConversationFeed(redis).append("c1", {"from": "customer", "text": "anyone?",
+                                                   "timestamp": 2.0})
+        assert await _announced(changes) == []
+    assert await redis.hget(keys.handoff_state("c1"), "customer_lines") == "1"
+
+
+async def test_a_line_without_a_person_or_a_time_changes_nothing_it_should_not(
+    redis: aioredis.Redis,
+) -> None:
+    feed = ConversationFeed(redis)
+    assert await feed.append("bot-only", {"from": "customer", "text": "hi"}) is None
+    assert not await redis.exists(keys.handoff_state("bot-only"))
+    await redis.set(keys.conversation_owner("c1"), "agent:ana")
+    entry = await feed.append("c1", {"from": "customer", "text": "no clock"})
+    state = await redis.hgetall(keys.handoff_state("c1"))
+    assert state == {"customer_lines": "1", "last_customer_line_id": entry,
+                     "last_customer_line_at": ""}
+
+
+async def test_a_new_handoff_starts_the_count_again(redis: aioredis.Redis) -> None:
+    queue, feed = HandoffQueue(redis), ConversationFeed(redis)
+    await queue.enqueue({"conversation_id": "c1", "created_at": 1.0})
+    await feed.append("c1", {"from": "customer", "text": "one", "timestamp": 2.0})
+    await redis.delete(keys.conversation_owner("c1"))  # the bot has it again
+    await queue.enqueue({"conversation_id": "c1", "created_at": 3.0})
+    assert await redis.hget(keys.handoff_state("c1"), "customer_lines") is None
+
+
+async def test_the_feed_is_capped_by_the_modules_limit(
+    redis: aioredis.Redis, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(feed_module, "FEED_MAX_LINES", 1)
+    await redis.set(keys.conversation_owner("c1"), "agent:ana")
+    feed = ConversationFeed(redis)
+    for number in range(300):  # XADD's "~" trims whole nodes (100 entries) at a time
+        await feed.append("c1", {"from": "customer", "text": str(number), "timestamp": 1.0})
+    assert await redis.xlen(keys.conversation_feed("c1")) < 300
+    assert await redis.hget(keys.handoff_state("c1"), "customer_lines") == "300"
