@@ -95,6 +95,39 @@ class Browser:
             time.sleep(0.1)
         raise AssertionError(f"waited {timeout}s for {expression!r}; last value {value!r}")
 
+    def before_page_scripts(self, source: str) -> None:
+        """Runs `source` in every page this tab opens from now on, before the page's own
+        scripts: how a test puts a fault (a failing request, a lost frame) in the network."""
+        self.command("Page.enable")  # without it Chromium does not run the script
+        self.command("Page.addScriptToEvaluateOnNewDocument", source=source)
+
+    def set_viewport(self, width: int, height: int) -> None:
+        """Makes the tab a phone-sized screen (CSS pixels, touch-style viewport)."""
+        self.command("Emulation.setDeviceMetricsOverride", width=width, height=height,
+                     deviceScaleFactor=1, mobile=True)
+
+    def click(self, selector: str) -> None:
+        """Clicks the middle of the element as a person's mouse would (it must be visible
+        and not covered: the click lands on whatever is on top there)."""
+        box = self.wait_for(
+            f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
+            " if (!e) return null; e.scrollIntoView({block: 'center'});"
+            " const r = e.getBoundingClientRect();"
+            " return r.width && r.height ? [r.x + r.width / 2, r.y + r.height / 2] : null; })()")
+        for event in ("mousePressed", "mouseReleased"):
+            self.command("Input.dispatchMouseEvent", type=event, x=box[0], y=box[1],
+                         button="left", clickCount=1)
+
+    def type_text(self, selector: str, text: str) -> None:
+        """Clicks into a field and types `text` into it, as the keyboard would."""
+        self.click(selector)
+        self.command("Input.insertText", text=text)
+
+    def press_enter(self) -> None:
+        for event in ("keyDown", "keyUp"):
+            self.command("Input.dispatchKeyEvent", type=event, key="Enter", code="Enter",
+                         windowsVirtualKeyCode=13, text="\r" if event == "keyDown" else "")
+
     def close(self) -> None:
         self.socket.close()
         try:

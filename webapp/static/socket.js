@@ -9,6 +9,8 @@ class TinySocket {
     this.handlers = handlers;          // {connect, disconnect, <event name>: fn(payload)}
     this.retryMs = 500;
     this.connected = false;
+    this.acks = new Map();             // ack id -> callback, for emits that asked for one
+    this.nextAckId = 0;
     this.open();
   }
 
@@ -32,18 +34,31 @@ class TinySocket {
     } else if (kind === "2") {                               // event: ["name", payload]
       const [name, payload] = JSON.parse(packet.slice(2));
       this.call(name, payload);
+    } else if (kind === "3") {                               // ack: <id>[args...]
+      const id = Number(/^\d+/.exec(packet.slice(2))[0]);
+      const callback = this.acks.get(id);
+      this.acks.delete(id);
+      if (callback) callback(...JSON.parse(packet.slice(2 + String(id).length)));
     }
   }
 
-  emit(name, payload) {
+  // With `ack`, the server's answer to this event is passed to it (socket.io acknowledgement).
+  emit(name, payload, ack) {
     if (!this.connected) return false;
-    this.ws.send("42" + JSON.stringify([name, payload]));
+    let id = "";
+    if (ack) {
+      id = String(this.nextAckId++);
+      this.acks.set(Number(id), ack);
+    }
+    this.ws.send("42" + id + JSON.stringify([name, payload]));
     return true;
   }
 
   closed() {
     const wasConnected = this.connected;
     this.connected = false;
+    // Answers to this connection's events can no longer come; the caller's timeout says so.
+    this.acks.clear();
     if (wasConnected) this.call("disconnect");
     // Back off up to 10 s so a restarting server is not hammered.
     setTimeout(() => this.open(), this.retryMs);
