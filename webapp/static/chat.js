@@ -1,8 +1,28 @@
 // The customer's chat page. It keeps the conversation id and transcript in the browser, so a
-// reload continues the same conversation, and queues messages typed while offline.
+// reload continues the same conversation, and queues messages typed while offline. Every line
+// the customer sends shows whether it reached us: "sending…" until the bot's channel
+// acknowledges it, "not sent" with a Retry button if it was refused or no answer came.
 "use strict";
 
 const STORE = "pinecone-chat";
+// How long a line may wait for the channel's acknowledgement before we call it "not sent".
+// The channel answers once the bot has taken the line, which includes the bot's reply, so
+// this leaves room for a slow action (a shop lookup) without leaving the customer unsure.
+const ACK_TIMEOUT_MS = 15000;
+// Retrying /api/chat-config: first wait, and the longest, so a restarting server is not
+// hammered by every open page, yet the page is back within seconds of the server.
+const CONFIG_RETRY_FIRST_MS = 1000;
+const CONFIG_RETRY_MAX_MS = 15000;
+// The welcome on a fresh conversation and the questions it suggests: each text is one the bot
+// was trained on (bot/data/nlu/orders.yml, shipping_and_returns.yml), so it is understood.
+const WELCOME = "Hi, I'm Pine, Pinecone Supply's assistant. I can check an order, start a " +
+  "return or answer questions about shipping. What can I do for you?";
+const SUGGESTIONS = ["Where is my order?", "Return an item", "How much does shipping cost?",
+                     "How long does shipping take?"];
+// What the header's "Talk to a person" button says for the customer: a request_human example
+// from bot/data/nlu/people_and_complaints.yml, so the bot hands over (or says nobody is free).
+const ASK_FOR_A_PERSON = "I want to talk to a human";
+
 const saved = JSON.parse(localStorage.getItem(STORE) || "{}");
 const state = {
   // Issued by the server with a key that proves the conversation is ours (bot/webchat.py);
@@ -10,45 +30,95 @@ const state = {
   sessionId: saved.sessionId || null,
   sessionKey: saved.sessionKey || null,
   confirmed: false,                     // the server accepted our session on this connection
-  transcript: saved.transcript || [],   // [{who: "user"|"bot"|"agent"|"notice", text, name?}]
-  pending: saved.pending || [],         // messages not yet sent
+  // [{who: "user"|"bot"|"agent"|"notice", text, time?, name?}]; a user line also has an id,
+  // the message it sends (a button's payload or the text) and, until it arrived, a state:
+  // "pending" or "failed".
+  transcript: saved.transcript || [],
+  outbox: saved.outbox || [],           // ids of user lines not yet handed to the socket
   handoff: saved.handoff || null,       // {state: "waiting"|"with_agent", text, name?}: the status line
 };
 
 const messages = document.getElementById("messages");
 const statusBadge = document.getElementById("status");
+const connectionNotice = document.getElementById("connection");
 const form = document.getElementById("composer");
 const input = document.getElementById("text");
 const handoffStatus = document.getElementById("handoff-status");
+const askForPerson = document.getElementById("ask-for-person");
+const lineItems = new Map();            // user line id -> its <li>, to show its state
 let socket = null;
 
 function persist() {
   localStorage.setItem(STORE, JSON.stringify({
-    sessionId: state.sessionId, sessionKey: state.sessionKey, transcript: state.transcript.slice(-200), pending: state.pending,
-    handoff: state.handoff,
+    sessionId: state.sessionId, sessionKey: state.sessionKey, transcript: state.transcript.slice(-200),
+    outbox: state.outbox, handoff: state.handoff,
   }));
 }
 
-function render(entry, pending = false) {
+function newLineId() {
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+function clockTime(ms) {
+  const when = new Date(ms);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${pad(when.getHours())}:${pad(when.getMinutes())}`;
+}
+
+function render(entry) {
   // Customer and bot text always goes in as text, never as HTML.
   const item = document.createElement("li");
-  item.className = `message message--${entry.who}` +
-    (pending ? " message--pending" : "");
-  if (entry.name) {
-    const who = document.createElement("span");
-    who.className = "message__who";
-    who.textContent = entry.name;
-    item.appendChild(who);
+  item.className = `message message--${entry.who}`;
+  if (entry.name) item.appendChild(span("message__who", entry.name));
+  item.appendChild(span("message__text", entry.text));
+  const meta = span("message__meta", "");
+  if (entry.time) {
+    const time = document.createElement("time");
+    time.className = "message__time";
+    time.dateTime = new Date(entry.time).toISOString();
+    time.textContent = clockTime(entry.time);
+    meta.appendChild(time);
   }
-  item.appendChild(document.createTextNode(entry.text));
+  item.appendChild(meta);
+  if (entry.id) {
+    lineItems.set(entry.id, item);
+    showLineState(entry);
+  }
   messages.appendChild(item);
   messages.scrollTop = messages.scrollHeight;
   return item;
 }
 
-function renderButtons(buttons) {
+function span(className, text) {
+  const el = document.createElement("span");
+  el.className = className;
+  el.textContent = text;
+  return el;
+}
+
+// A user line's mark: "sending…" while pending, "not sent" and a Retry button when failed.
+function showLineState(entry) {
+  const item = lineItems.get(entry.id);
+  if (!item) return;
+  item.classList.toggle("message--pending", entry.state === "pending");
+  item.classList.toggle("message--failed", entry.state === "failed");
+  const meta = item.querySelector(".message__meta");
+  for (const old of meta.querySelectorAll(".message__state, .message__retry")) old.remove();
+  if (entry.state === "pending") meta.appendChild(span("message__state", "sending…"));
+  if (entry.state === "failed") {
+    meta.appendChild(span("message__state", "not sent"));
+    const retry = document.createElement("button");
+    retry.type = "button";
+    retry.className = "message__retry";
+    retry.textContent = "Retry";
+    retry.addEventListener("click", () => retryLine(entry));
+    meta.appendChild(retry);
+  }
+}
+
+function renderButtons(buttons, className = "buttons") {
   const row = document.createElement("li");
-  row.className = "buttons";
+  row.className = className;
   for (const button of buttons) {
     const el = document.createElement("button");
     el.type = "button";
@@ -58,9 +128,11 @@ function renderButtons(buttons) {
   }
   messages.appendChild(row);
   messages.scrollTop = messages.scrollHeight;
+  return row;
 }
 
 function record(entry) {
+  entry.time = Date.now();
   state.transcript.push(entry);
   persist();
   return render(entry);
@@ -72,19 +144,53 @@ function setStatus(text, kind) {
 }
 
 function send(text, payload) {
-  record({ who: "user", text });
-  state.pending.push(payload || text);
+  for (const row of messages.querySelectorAll(".suggestions")) row.remove();
+  const entry = { who: "user", text, id: newLineId(), message: payload || text, state: "pending" };
+  record(entry);
+  state.outbox.push(entry.id);
   persist();
   flush();
 }
 
+function retryLine(entry) {
+  entry.state = "pending";
+  state.outbox.push(entry.id);
+  persist();
+  showLineState(entry);
+  flush();
+}
+
+function lineById(id) {
+  return state.transcript.find((entry) => entry.id === id);
+}
+
+// Hands queued lines to the socket, in the order they were typed, once the session is ours.
 function flush() {
-  while (state.pending.length && socket && socket.connected && state.confirmed) {
-    const message = state.pending[0];
-    if (!socket.emit("user_uttered", { message })) break;
-    state.pending.shift();
+  while (state.outbox.length && socket && socket.connected && state.confirmed) {
+    const entry = lineById(state.outbox[0]);
+    if (entry && !emitLine(entry)) break;
+    state.outbox.shift();
     persist();
   }
+}
+
+function emitLine(entry) {
+  let timer = null;
+  const sent = socket.emit("user_uttered", { message: entry.message }, (answer) => {
+    clearTimeout(timer);
+    // A late "received" still clears the mark: the line did arrive.
+    settle(entry, answer && answer.status === "received");
+  });
+  if (sent) timer = setTimeout(() => settle(entry, false), ACK_TIMEOUT_MS);
+  return sent;
+}
+
+// A refused line stays "not sent"; the bot's explanation arrives as its own line.
+function settle(entry, received) {
+  if (received) delete entry.state;
+  else if (entry.state === "pending") entry.state = "failed";
+  persist();
+  showLineState(entry);
 }
 
 // The status line's text for the bot's `queue` metadata: where the customer is in line.
@@ -159,9 +265,30 @@ function onSessionConfirmed(session) {
   flush();
 }
 
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// Where to connect, asked until our server answers: a page opened while we (or the network)
+// are down must come back by itself, not sit offline until the customer reloads.
+async function chatConfig() {
+  for (let wait = CONFIG_RETRY_FIRST_MS; ; wait = Math.min(wait * 2, CONFIG_RETRY_MAX_MS)) {
+    try {
+      const reply = await fetch("/api/chat-config");
+      if (reply.ok) return await reply.json();
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error;  // fetch's network failure is a TypeError
+    }
+    setStatus("offline", "offline");
+    connectionNotice.hidden = false;
+    await sleep(wait);
+  }
+}
+
 async function connect() {
-  const reply = await fetch("/api/chat-config");
-  const config = await reply.json();
+  const config = await chatConfig();
+  connectionNotice.hidden = true;
+  setStatus("connecting", "connecting");
   // The bot's own limit on one line (router/customer_limits.py), so typing stops where it would.
   if (config.max_message_chars) input.maxLength = config.max_message_chars;
   socket = new TinySocket(config.socket_url, {
@@ -190,9 +317,17 @@ input.addEventListener("keydown", (event) => {
   }
 });
 
+askForPerson.addEventListener("click", () => send(ASK_FOR_A_PERSON));
+
+// A line handed to the socket when the page closed may or may not have arrived: the customer
+// decides whether to send it again.
+for (const entry of state.transcript) {
+  if (entry.state === "pending" && !state.outbox.includes(entry.id)) entry.state = "failed";
+}
 for (const entry of state.transcript) render(entry);
 showHandoff();
-if (!state.transcript.length) {
-  record({ who: "notice", text: "You're chatting with Pine, our assistant. Ask for a person any time." });
+if (!state.transcript.length) record({ who: "bot", text: WELCOME });
+if (!state.transcript.some((entry) => entry.who === "user")) {
+  renderButtons(SUGGESTIONS.map((title) => ({ title })), "buttons suggestions");
 }
-connect().catch(() => setStatus("offline", "offline"));
+connect();
