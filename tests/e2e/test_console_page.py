@@ -91,6 +91,11 @@ def customer_page(agent: str) -> Iterator[Browser]:
 
 
 @pytest.fixture
+def another_customer_page(agent: str) -> Iterator[Browser]:
+    yield from running_browser()
+
+
+@pytest.fixture
 def admin(fresh_shop: RunningBot) -> Iterator[str]:
     """Ada, an admin."""
     yield from account_for_the_test(fresh_shop, ADMIN_ID, ADMIN_NAME, "admin")
@@ -233,6 +238,79 @@ def test_customer_text_in_the_console_is_shown_as_text(
     console.js("document.getElementById('resolve').click()")
     console.wait_for("document.querySelector('#conversation .status-pill').textContent",
                      check=lambda text: text == "back with the bot")
+
+
+# ---- Never missing a customer: unread marks and the tab title
+
+CONSOLE_TITLE = "Pinecone Supply - Agent console"
+
+
+def mine_item(conversation_id: str, inner: str = "") -> str:
+    return f"#mine .mine-item[data-conversation-id={json.dumps(conversation_id)}]{inner}"
+
+
+def unread_mark(console: Browser, conversation_id: str) -> Optional[str]:
+    badge = mine_item(conversation_id, " .unread")
+    return console.js(f"document.querySelector({json.dumps(badge)})?.textContent ?? null")
+
+
+def is_open(console: Browser, conversation_id: str) -> None:
+    console.wait_for(f"document.querySelector({json.dumps(mine_item(conversation_id))})"
+                     "?.classList.contains('is-open')")
+
+
+def open_mine(console: Browser, conversation_id: str) -> None:
+    console.js(f"document.querySelector({json.dumps(mine_item(conversation_id))}).click()")
+    is_open(console, conversation_id)
+
+
+def test_a_customer_writing_in_a_conversation_not_on_screen_is_marked_unread(
+    fresh_shop: RunningBot, console: Browser, customer_page: Browser,
+    another_customer_page: Browser,
+) -> None:
+    sign_in(console, fresh_shop)
+    assert console.js("[document.getElementById('alert-sound').checked,"
+                      " document.getElementById('alert-desktop').checked]") == [False, False]
+    first = ask_for_a_person(customer_page, fresh_shop)
+    claim(console, first)
+    second = ask_for_a_person(another_customer_page, fresh_shop)
+    claim(console, second)
+    is_open(console, second)
+
+    # Sam reads the first conversation; the second customer writes twice.
+    open_mine(console, first)
+    assert unread_mark(console, second) is None
+    assert console.js("document.title") == CONSOLE_TITLE
+    type_and_send(another_customer_page, "Hello? Is anyone there?")
+    console.wait_for(f"document.querySelector({json.dumps(mine_item(second, ' .unread'))})"
+                     "?.textContent", check=lambda text: text == "1")
+    assert console.js("document.title") == f"(1) {CONSOLE_TITLE}"
+    type_and_send(another_customer_page, "I am still waiting")
+    console.wait_for("document.title", check=lambda title: title == f"(2) {CONSOLE_TITLE}")
+    assert unread_mark(console, second) == "2" and unread_mark(console, first) is None
+
+    # Opening it clears the mark and the title.
+    open_mine(console, second)
+    console_lines(console, "customer", "I am still waiting")
+    console.wait_for("document.title", check=lambda title: title == CONSOLE_TITLE)
+    assert unread_mark(console, second) is None
+
+    # What was read is remembered: after a reload, only the new line is unread.
+    type_and_send(customer_page, "Any news on my parcel?")
+    console.wait_for(f"document.querySelector({json.dumps(mine_item(first, ' .unread'))})"
+                     "?.textContent", check=lambda text: text == "1")
+    console.open(fresh_shop.web_url + "/console")
+    console.wait_for(f"!!document.querySelector({json.dumps(mine_item(first))})")
+    console.wait_for("document.title", check=lambda title: title == f"(1) {CONSOLE_TITLE}")
+    assert unread_mark(console, first) == "1" and unread_mark(console, second) is None
+
+    for conversation_id in (first, second):
+        open_mine(console, conversation_id)
+        console.wait_for("document.querySelector('#conversation .status-pill').textContent",
+                         check=lambda text: text == "with you")
+        console.js("document.getElementById('resolve').click()")
+        console.wait_for("document.querySelector('#conversation .status-pill').textContent",
+                         check=lambda text: text == "back with the bot")
 
 
 # ---- Managing the team (admins)

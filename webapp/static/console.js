@@ -13,8 +13,12 @@ const MAX_REPLY = 2000;       // the API's limit on one message
 const ROLES = ["agent", "admin"];
 const MAX_CAPACITY = 20;      // the most conversations an agent can hold at once (server: 1-20)
 const SVG_NS = "http://www.w3.org/2000/svg";
+const TONE_HZ = 880;          // the alert sound: one short, clear beep
+const TONE_SECONDS = 0.18;
+const TONE_VOLUME = 0.2;      // quiet enough not to startle someone on a headset
 
 const $ = (id) => document.getElementById(id);
+const BASE_TITLE = document.title;   // unread and waiting counts go in front of it
 
 const state = {
   me: null,               // the signed-in agent, as /api/me and the queue snapshot describe them
@@ -27,6 +31,11 @@ const state = {
   openSeq: 0,             // so a slow, older "open" request cannot replace a newer one
   drafts: new Map(),      // conversation id -> unsent text in the reply box
   outgoing: new Map(),    // request_id -> reply not yet seen delivered
+  read: {},               // conversation id -> its customer lines the agent has seen (stored)
+  alerts: { sound: false, desktop: false },   // the agent's choices (stored), off by default
+  heard: null,            // what the last snapshot held, to tell what is new in the next
+  arrivedWhileHidden: false,   // customers joined the queue since the tab was last looked at
+  audio: null,            // AudioContext, made once sound is on
 };
 
 // ---------------------------------------------------------------------------------------
@@ -203,6 +212,7 @@ async function signIn(event) {
 function startSession(agent, conversationCount) {
   hideError();
   state.me = { ...agent, conversationCount };
+  loadAlertSettings();
   $("login").hidden = true;
   $("app").hidden = false;
   renderMe();
@@ -226,6 +236,10 @@ function stopSession() {
   state.snapshot = null;
   state.outgoing.clear();
   state.drafts.clear();
+  state.read = {};
+  state.heard = null;
+  state.arrivedWhileHidden = false;
+  updateTitle();
 }
 
 function sessionLost(message) {
@@ -318,9 +332,12 @@ function onSnapshot(snapshot) {
   // The team list is read afresh for every snapshot, so it has our current presence.
   const meNow = (snapshot.team || []).find((agent) => agent.id === state.me.id) || snapshot.me;
   if (meNow) state.me = { ...state.me, ...meNow };
+  alertAboutNews(snapshot);
+  markOnScreenRead();
   renderMe();
   renderQueue(snapshot.waiting || []);
   renderMine(snapshot.mine || []);
+  updateTitle();
   renderTeam(snapshot.team || []);
   followOpenConversation();
 }
@@ -400,6 +417,9 @@ function renderMine(mine) {
     const wants = entry.summary && entry.summary.customer_wants;
     item.append(el("p", "item-wants", wants ? humanize(wants) : entry.conversation_id),
                 reasonLine(entry.reason), el("p", "item-meta", entry.channel || ""));
+    const unread = unreadLines(entry);
+    item.classList.toggle("has-unread", unread > 0);
+    if (unread > 0) item.prepend(unreadBadge(unread));
     onActivate(item, () => act(null, () => openConversation(entry.conversation_id)));
     return item;
   }));
@@ -465,6 +485,8 @@ async function openConversation(conversationId) {
   updateControls();
   markOpen();
   openConversationFeed();
+  markOnScreenRead();
+  refreshUnread();
 }
 
 function closeConversation() {
@@ -1254,6 +1276,194 @@ function accountChanged(agent) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Never missing a customer: unread marks, the tab title, and (if the agent wants them) a
+// sound and desktop notifications. What was read and the choices are kept per agent in
+// localStorage, so they survive a reload.
+
+const storageKey = (what) => `pinecone.console.${state.me.id}.${what}`;
+
+// A stored value, or `fallback` when there is none, it is not JSON, or storage is blocked
+// (private windows): the console then works without remembering.
+function stored(what, fallback) {
+  try {
+    const raw = localStorage.getItem(storageKey(what));
+    return raw === null ? fallback : JSON.parse(raw);
+  } catch (_unreadable) {
+    return fallback;
+  }
+}
+
+function store(what, value) {
+  try {
+    localStorage.setItem(storageKey(what), JSON.stringify(value));
+  } catch (_blocked) {
+    // Full or blocked storage: the marks last until a reload, which is the best we can do.
+  }
+}
+
+function loadAlertSettings() {
+  const read = stored("read", {});
+  state.read = {};
+  if (read && typeof read === "object" && !Array.isArray(read)) {
+    for (const [id, count] of Object.entries(read)) {
+      if (Number.isInteger(count) && count >= 0) state.read[id] = count;
+    }
+  }
+  const alerts = stored("alerts", {});
+  state.alerts = { sound: !!(alerts && alerts.sound === true),
+                   desktop: !!(alerts && alerts.desktop === true) && notificationsAllowed() };
+  $("alert-sound").checked = state.alerts.sound;
+  $("alert-desktop").checked = state.alerts.desktop;
+}
+
+// Customer lines since the agent last had the conversation on screen.
+function unreadLines(entry) {
+  return Math.max(0, (num(entry.customer_lines) || 0) - (state.read[entry.conversation_id] || 0));
+}
+
+function unreadBadge(count) {
+  const badge = el("span", "unread", count > 99 ? "99+" : count);
+  badge.title = plural(count, "unread customer message", "unread customer messages");
+  badge.setAttribute("aria-label", badge.title);
+  return badge;
+}
+
+// The open conversation is on screen only while the tab is visible: lines that arrive while
+// the agent is in another tab stay unread until they come back.
+function onScreen(conversationId) {
+  return !!state.open && state.open.id === conversationId && document.visibilityState === "visible";
+}
+
+function markOnScreenRead() {
+  if (!state.snapshot) return;
+  const read = {};
+  for (const entry of state.snapshot.mine || []) {   // forgets conversations no longer ours
+    const id = entry.conversation_id;
+    const lines = num(entry.customer_lines) || 0;
+    const had = state.read[id] || 0;
+    // The count starts again at a new handoff: more read than there are lines is from before.
+    read[id] = onScreen(id) ? lines : had > lines ? 0 : had;
+  }
+  state.read = read;
+  store("read", read);
+}
+
+function refreshUnread() {
+  if (state.snapshot) renderMine(state.snapshot.mine || []);
+  updateTitle();
+}
+
+function totalUnread() {
+  const mine = (state.snapshot && state.snapshot.mine) || [];
+  return mine.reduce((total, entry) => total + unreadLines(entry), 0);
+}
+
+function updateTitle() {
+  const unread = state.me ? totalUnread() : 0;
+  const waiting = state.me && state.arrivedWhileHidden && state.snapshot
+    ? (state.snapshot.waiting || []).length : 0;
+  document.title = [unread > 0 ? `(${unread})` : "", waiting > 0 ? `${waiting} waiting ·` : "",
+                    BASE_TITLE].filter(Boolean).join(" ");
+}
+
+function onVisibilityChange() {
+  if (document.visibilityState !== "visible" || !state.me) return;
+  state.arrivedWhileHidden = false;
+  markOnScreenRead();
+  refreshUnread();
+}
+
+// Compares a snapshot with the one before: customers new in the queue, and new customer lines
+// in our conversations that are not on screen. The first snapshot only sets the baseline.
+function alertAboutNews(snapshot) {
+  const waiting = snapshot.waiting || [];
+  const mine = snapshot.mine || [];
+  const before = state.heard;
+  state.heard = {
+    waiting: new Set(waiting.map((entry) => entry.conversation_id)),
+    lines: new Map(mine.map((entry) => [entry.conversation_id, num(entry.customer_lines) || 0])),
+  };
+  if (!before) return;
+  const arrivals = waiting.filter((entry) => !before.waiting.has(entry.conversation_id));
+  const written = mine.filter((entry) => !onScreen(entry.conversation_id) &&
+    (num(entry.customer_lines) || 0) > (before.lines.get(entry.conversation_id) || 0));
+  if (arrivals.length && document.visibilityState !== "visible") state.arrivedWhileHidden = true;
+  for (const entry of arrivals) {
+    notify(`New customer waiting (${waiting.length} in the queue)`, entry, entry.reason);
+  }
+  for (const entry of written) notify("A customer wrote to you", entry, "New message");
+  if (arrivals.length || written.length) beep();
+}
+
+function notificationsAllowed() {
+  return "Notification" in window && Notification.permission === "granted";
+}
+
+// A desktop notification when the console is not in front of the agent (when it is, the
+// badges and the queue already show it). It never carries what the customer wrote: it can
+// show on a shared screen.
+function notify(title, entry, detail) {
+  if (!state.alerts.desktop || !notificationsAllowed() || document.hasFocus()) return;
+  const wants = entry.summary && entry.summary.customer_wants;
+  const notice = new Notification(title, { body: wants ? `Wants: ${humanize(wants)}` : detail || "",
+                                           tag: `pinecone-${entry.conversation_id}` });
+  notice.onclick = () => {
+    window.focus();
+    notice.close();
+    act(null, () => openConversation(entry.conversation_id));
+  };
+}
+
+function beep() {
+  if (!state.alerts.sound || !state.audio) return;
+  const audio = state.audio;
+  const tone = audio.createOscillator();
+  const volume = audio.createGain();
+  const end = audio.currentTime + TONE_SECONDS;
+  tone.frequency.value = TONE_HZ;
+  volume.gain.setValueAtTime(TONE_VOLUME, audio.currentTime);
+  volume.gain.exponentialRampToValueAtTime(0.001, end);   // fades out instead of clicking
+  tone.connect(volume).connect(audio.destination);
+  tone.start();
+  tone.stop(end);
+}
+
+// Browsers only let a page make sound after the person did something on it: the audio is
+// set up (or woken) on the click that turns sound on, or on the first click after a reload.
+function wakeAudio() {
+  if (!state.alerts.sound) return;
+  const Context = window.AudioContext || window.webkitAudioContext;
+  if (!Context) return;
+  if (!state.audio) state.audio = new Context();
+  if (state.audio.state === "suspended") state.audio.resume().catch(() => {});
+}
+
+function toggleSound() {
+  state.alerts.sound = $("alert-sound").checked;
+  store("alerts", state.alerts);
+  wakeAudio();
+  beep();   // so the agent hears what it sounds like (and that it works)
+}
+
+async function toggleDesktop() {
+  const box = $("alert-desktop");
+  if (box.checked && !("Notification" in window)) {
+    box.checked = false;
+    throw new Error("This browser cannot show desktop notifications; try the sound instead.");
+  }
+  if (box.checked && Notification.permission !== "granted") {
+    const answer = await Notification.requestPermission();
+    if (answer !== "granted") {
+      box.checked = false;
+      throw new Error("The browser blocks notifications for this page: allow them in the " +
+                      "site settings (the icon left of the address), then turn this on again.");
+    }
+  }
+  state.alerts.desktop = box.checked;
+  store("alerts", state.alerts);
+}
+
+// ---------------------------------------------------------------------------------------
 // Wiring
 
 function wire() {
@@ -1283,6 +1493,10 @@ function wire() {
     adminAct($("new-agent-form").querySelector("button[type=submit]"), createAccount,
              $("new-agent-error"));
   });
+  $("alert-sound").addEventListener("change", toggleSound);
+  $("alert-desktop").addEventListener("change", () => act(null, toggleDesktop));
+  document.addEventListener("visibilitychange", onVisibilityChange);
+  document.addEventListener("pointerdown", wakeAudio);
   $("reply-text").addEventListener("input", updateCount);
   $("reply-text").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
