@@ -313,6 +313,53 @@ def test_a_customer_writing_in_a_conversation_not_on_screen_is_marked_unread(
                          check=lambda text: text == "back with the bot")
 
 
+# The page believes its tab is in the background (or in front again), as when the agent
+# switches tabs.
+SET_TAB_HIDDEN = """
+if (%s) Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
+else delete document.visibilityState;
+document.dispatchEvent(new Event('visibilitychange'));
+"""
+# Counts the tones the console plays.
+COUNT_TONES = """
+window.tones = 0;
+const makeTone = AudioContext.prototype.createOscillator;
+AudioContext.prototype.createOscillator = function () {
+  window.tones++;
+  return makeTone.call(this);
+};
+"""
+
+
+def test_a_customer_joining_while_the_tab_is_hidden_shows_in_the_title_with_a_tone(
+    fresh_shop: RunningBot, console: Browser, customer_page: Browser,
+) -> None:
+    sign_in(console, fresh_shop)
+    console.js(COUNT_TONES)
+    console.js("document.getElementById('alert-sound').click()")
+    assert console.js("window.tones") == 1  # turning it on plays it once
+    # Notifications the browser does not allow stay off, with what to do about it.
+    console.js("document.getElementById('alert-desktop').click()")
+    assert "allow them in the site settings" in console.wait_for(
+        "!document.getElementById('error').hidden"
+        " && document.getElementById('error-text').textContent")
+    assert console.js("document.getElementById('alert-desktop').checked") is False
+
+    console.js(SET_TAB_HIDDEN % "true")
+    ask_for_a_person(customer_page, fresh_shop)
+    console.wait_for("document.title",
+                     check=lambda title: title == f"1 waiting · {CONSOLE_TITLE}")
+    console.wait_for("window.tones", check=lambda tones: tones == 2)
+    console.js(SET_TAB_HIDDEN % "false")
+    console.wait_for("document.title", check=lambda title: title == CONSOLE_TITLE)
+
+    # The choices are remembered for this agent.
+    console.open(fresh_shop.web_url + "/console")
+    console.wait_for("document.getElementById('live').textContent === 'live'")
+    assert console.js("[document.getElementById('alert-sound').checked,"
+                      " document.getElementById('alert-desktop').checked]") == [True, False]
+
+
 # ---- Managing the team (admins)
 
 # Records the JSON bodies the console sends with PATCH, to see that only changes are sent.
