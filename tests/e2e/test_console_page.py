@@ -360,6 +360,21 @@ def test_a_customer_joining_while_the_tab_is_hidden_shows_in_the_title_with_a_to
                       " document.getElementById('alert-desktop').checked]") == [True, False]
 
 
+def test_unreadable_stored_choices_leave_the_console_working_with_alerts_off(
+    fresh_shop: RunningBot, console: Browser,
+) -> None:
+    sign_in(console, fresh_shop)
+    console.js(f"localStorage.setItem('pinecone.console.{AGENT_ID}.read', '{{not json');"
+               f"localStorage.setItem('pinecone.console.{AGENT_ID}.alerts',"
+               " JSON.stringify({sound: 'yes', desktop: 1}));")
+    console.open(fresh_shop.web_url + "/console")
+    console.wait_for("document.getElementById('live').textContent === 'live'")
+    assert console.js("[document.getElementById('alert-sound').checked,"
+                      " document.getElementById('alert-desktop').checked]") == [False, False]
+    assert console.js("document.getElementById('error').hidden") is True
+    assert console.js("document.title") == CONSOLE_TITLE
+
+
 # ---- Managing the team (admins)
 
 # Records the JSON bodies the console sends with PATCH, to see that only changes are sent.
