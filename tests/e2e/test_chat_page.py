@@ -155,17 +155,20 @@ def test_a_page_that_cannot_reach_us_keeps_retrying_and_sends_what_was_typed(
         "(() => { const e = document.getElementById('connection');"
         " return e.hidden ? '' : e.textContent; })()")
     assert notice == "Can't reach us, retrying…"
-    # The customer types anyway: the line waits, visibly.
+    # The customer types anyway: the lines wait, visibly.
     type_like_a_person(browser, "where is my order?")
-    assert browser.js(LINE_STATE.format(json.dumps("where is my order?"))) == ["sending…"]
+    type_like_a_person(browser, "482913")
+    for line in ("where is my order?", "482913"):
+        assert browser.js(LINE_STATE.format(json.dumps(line))) == ["sending…"]
     browser.wait_for("window.configRequests >= 2")  # it tried again, and failed again
 
     browser.js("window.letConfigThrough = true")
     browser.wait_for(ONLINE, timeout=30)
-    wait_for_bot_line(browser, "What's the order number")
+    # In the order typed: the question, then the number it asks for, so the bot finds the parcel.
+    wait_for_bot_line(browser, "1Z84F2930412")
     assert browser.js("document.getElementById('connection').hidden") is True
-    browser.wait_for(LINE_STATE.format(json.dumps("where is my order?")),
-                     check=lambda states: states == [""])
+    for line in ("where is my order?", "482913"):
+        browser.wait_for(LINE_STATE.format(json.dumps(line)), check=lambda states: states == [""])
 
 
 def test_a_lost_line_says_not_sent_and_retry_delivers_it(fresh_shop: RunningBot,
@@ -295,3 +298,16 @@ def test_the_page_fits_a_phone_and_every_text_is_readable(fresh_shop: RunningBot
                         ".getBoundingClientRect(); return [r.left, r.right]; })()")
     assert 0 <= button[0] and button[1] <= 390
     assert browser.js(LOW_CONTRAST_TEXTS) == []
+
+
+def test_the_page_works_within_its_content_security_policy(fresh_shop: RunningBot,
+                                                           browser: Browser) -> None:
+    browser.before_page_scripts(
+        "window.cspViolations = [];"
+        "document.addEventListener('securitypolicyviolation',"
+        " (e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));")
+    browser.open(fresh_shop.web_url + "/")
+    browser.wait_for(ONLINE)
+    type_like_a_person(browser, "where is my order?")
+    wait_for_bot_line(browser, "What's the order number")
+    assert browser.js("window.cspViolations") == []

@@ -35,7 +35,7 @@ async def test_the_chat_page_is_served(client: TestClient) -> None:
     assert reply.status == 200
     page = await reply.text()
     assert 'id="composer"' in page and "/static/chat.js" in page
-    script = await client.get("/static/socket.js")
+    script = await client.get("/static/vendor/socket.io.min.js")
     assert script.status == 200
 
 

@@ -167,22 +167,20 @@ function lineById(id) {
 // Hands queued lines to the socket, in the order they were typed, once the session is ours.
 function flush() {
   while (state.outbox.length && socket && socket.connected && state.confirmed) {
-    const entry = lineById(state.outbox[0]);
-    if (entry && !emitLine(entry)) break;
-    state.outbox.shift();
+    const entry = lineById(state.outbox.shift());
+    if (entry) emitLine(entry);
     persist();
   }
 }
 
+// Called only while connected (see flush), so the line goes out now, not from a buffer.
 function emitLine(entry) {
-  let timer = null;
-  const sent = socket.emit("user_uttered", { message: entry.message }, (answer) => {
+  const timer = setTimeout(() => settle(entry, false), ACK_TIMEOUT_MS);
+  socket.emit("user_uttered", { message: entry.message }, (answer) => {
     clearTimeout(timer);
     // A late "received" still clears the mark: the line did arrive.
     settle(entry, answer && answer.status === "received");
   });
-  if (sent) timer = setTimeout(() => settle(entry, false), ACK_TIMEOUT_MS);
-  return sent;
 }
 
 // A refused line stays "not sent"; the bot's explanation arrives as its own line.
@@ -291,15 +289,16 @@ async function connect() {
   setStatus("connecting", "connecting");
   // The bot's own limit on one line (router/customer_limits.py), so typing stops where it would.
   if (config.max_message_chars) input.maxLength = config.max_message_chars;
-  socket = new TinySocket(config.socket_url, {
-    connect: () => {
-      setStatus("online", "online");
-      socket.emit("session_request", { session_id: state.sessionId, session_key: state.sessionKey });
-    },
-    session_confirm: onSessionConfirmed,
-    bot_uttered: onBotMessage,
-    disconnect: () => { state.confirmed = false; setStatus("reconnecting", "offline"); },
+  // WebSocket only: Rasa's socket listens there, and the page's CSP allows just that origin.
+  // Reconnection backs off up to 10 s, so a restarting server is not hammered.
+  socket = io(config.socket_url, { transports: ["websocket"], reconnectionDelayMax: 10000 });
+  socket.on("connect", () => {
+    setStatus("online", "online");
+    socket.emit("session_request", { session_id: state.sessionId, session_key: state.sessionKey });
   });
+  socket.on("session_confirm", onSessionConfirmed);
+  socket.on("bot_uttered", onBotMessage);
+  socket.on("disconnect", () => { state.confirmed = false; setStatus("reconnecting", "offline"); });
 }
 
 form.addEventListener("submit", (event) => {
