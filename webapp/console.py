@@ -19,6 +19,7 @@ from router import keys
 from router.agents.directory import PRESENCES, Agent
 from router.handoff.queue import HANDED_BACK, RESOLVED, QueueError
 from router.handoff.view import conversation_view
+from router.plain_words import channel_name, handoff_sentence
 from router.relay.notices import joined_notice
 from router.relay.outbox import line_command, resume_command
 from webapp import sse
@@ -53,7 +54,11 @@ async def snapshot(svc: Services, agent: Agent, now: float) -> Dict[str, Any]:
     for conversation_id in await svc.directory.conversations(agent.id):
         packet = await svc.queue.packet(conversation_id) or {}
         mine.append({"conversation_id": conversation_id, "reason": packet.get("reason"),
-                     "channel": packet.get("channel"), "summary": packet.get("summary"),
+                     "reason_sentence": handoff_sentence(packet.get("reason"),
+                                                         packet.get("assessment")),
+                     "channel": packet.get("channel"),
+                     "channel_name": channel_name(packet.get("channel")),
+                     "summary": packet.get("summary"),
                      **_customer_lines(await svc.queue.state(conversation_id))})
     team = []
     for member in await svc.directory.all():

@@ -28,7 +28,8 @@ def assessment_timeline(lines: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
             continue
         fired = {name: round(value, 3) for name, value in
                  (assessment.get("contributions") or {}).items() if value}
-        timeline.append({"turn": turn, "text": line.get("text"),
+        timeline.append({"turn": turn, "message": line.get("message_number"),
+                         "text": line.get("text"),
                          "score": assessment.get("score"), "signals": fired,
                          "reasons": assessment.get("reasons") or [],
                          "handoff": bool(assessment.get("handoff"))})
@@ -43,7 +44,9 @@ def conversation_view(conversation_id: str, packet: Dict[str, Any], owner: Optio
     since = [dict(line, id=entry_id) for entry_id, line in feed
              if float(line.get("timestamp") or 0.0) > handed_off_at]
     transcript = _numbered(before + since)
-    sentiment = [{"turn": index, "sentiment": line.get("sentiment")}
+    before = transcript[:len(before)]
+    sentiment = [{"turn": index, "message": line.get("message_number"),
+                  "sentiment": line.get("sentiment")}
                  for index, line in enumerate(transcript)
                  if line.get("from") == "customer" and line.get("sentiment") is not None]
     return {

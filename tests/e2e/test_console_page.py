@@ -168,6 +168,14 @@ def test_an_agent_claims_talks_with_the_customer_and_hands_back(
     console_lines(console, "customer", "I want to talk to a human")
     assert console.js("document.querySelectorAll('#mine .mine-item[data-conversation-id="
                       f"{json.dumps(conversation_id)}]').length") == 1
+    # In plain words: the channel, why a person, what the customer asked; no internal names.
+    meta = console.js("document.getElementById('conv-meta').textContent")
+    assert "on web chat" in meta and "socketio" not in meta
+    assert console.js("document.getElementById('conv-reason').textContent") == \
+        "The customer asked for a person."
+    understood = console.js("[...document.querySelectorAll('#transcript .line--customer "
+                            ".line__meta')].map(e => e.textContent).join(' | ')")
+    assert "asked for a person" in understood and "request_human" not in understood
     customer_page.wait_for("document.getElementById('handoff-status').textContent",
                            check=lambda text: text == "You're talking with Sam from our team.")
 

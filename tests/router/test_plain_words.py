@@ -64,3 +64,15 @@ def test_the_story_numbers_the_customers_own_messages() -> None:
     assert customer[0]["intent_phrase"] == "asked where an order is"
     assert view["channel_name"] == "web chat"
     assert view["reason_sentence"] == "The customer asked for a person."
+
+
+def test_the_timeline_names_turns_by_the_customers_message_number() -> None:
+    scored = {"score": 0.2, "contributions": {"sentiment": 0.2}, "reasons": ["negative"]}
+    packet = {"created_at": 10.0, "reason": ASKED_FOR_A_PERSON, "channel": "rest",
+              "transcript": [
+                  {"from": "customer", "text": "hi", "sentiment": 0.1, "assessment": scored},
+                  {"from": "bot", "text": "Hello!"},
+                  {"from": "customer", "text": "ugh", "sentiment": -0.5, "assessment": scored}]}
+    view = conversation_view("c1", packet, "queue", {}, [])
+    assert [turn["message"] for turn in view["timeline"]] == [1, 2]
+    assert [point["message"] for point in view["sentiment"]] == [1, 2]

@@ -373,8 +373,9 @@ function queueItem(entry) {
   });
   top.append(claim);
 
-  item.append(top, reasonLine(entry.reason),
-             el("p", "item-meta", joinMeta([entry.channel, entry.team && `team ${entry.team}`])));
+  item.append(top, reasonLine(entry.reason_sentence || entry.reason),
+             el("p", "item-meta", joinMeta([entry.channel_name || entry.channel,
+                                            entry.team && `team ${entry.team}`])));
   item.append(...summaryLines(entry.summary));
   onActivate(item, () => act(null, () => openConversation(entry.conversation_id)));
   return item;
@@ -416,7 +417,8 @@ function renderMine(mine) {
     item.dataset.conversationId = entry.conversation_id;
     const wants = entry.summary && entry.summary.customer_wants;
     item.append(el("p", "item-wants", wants ? humanize(wants) : entry.conversation_id),
-                reasonLine(entry.reason), el("p", "item-meta", entry.channel || ""));
+                reasonLine(entry.reason_sentence || entry.reason),
+                el("p", "item-meta", entry.channel_name || entry.channel || ""));
     const unread = unreadLines(entry);
     item.classList.toggle("has-unread", unread > 0);
     if (unread > 0) item.prepend(unreadBadge(unread));
@@ -544,10 +546,10 @@ function renderHead(view) {
   meta.append(el("span", scoreClass(score), `frustration ${formatScore(score)}`));
   const priority = num(view.customer_priority) || 0;
   if (priority > 0) meta.append(el("span", "priority", priority >= 2 ? "urgent" : "high priority"));
-  meta.append(el("span", "", joinMeta([view.channel && `via ${view.channel}`,
+  meta.append(el("span", "", joinMeta([view.channel && `on ${view.channel_name || view.channel}`,
     view.team && `team ${view.team}`])));
   meta.append(el("span", "hint", `id ${view.conversation_id}`));
-  $("conv-reason").replaceChildren(reasonLine(view.reason));
+  $("conv-reason").replaceChildren(reasonLine(view.reason_sentence || view.reason));
 }
 
 function renderSummary(view) {
@@ -565,8 +567,9 @@ function renderSummary(view) {
     .map((response) => humanize(String(response).replace(/^utter_/, "")))));
   add("Known facts", bulletList(Object.entries(summary.known_facts || {})
     .map(([name, value]) => `${humanize(name)}: ${describeValue(value)}`)));
-  const why = view.assessment && view.assessment.handoff_reason;
-  if (why) add("Handed off because", why);
+  // In a sentence (router/plain_words.py); the scorer's own wording is in the timeline.
+  const why = view.reason_sentence || (view.assessment && view.assessment.handoff_reason);
+  if (why) add("Why a person", why);
 }
 
 function bulletList(items) {
@@ -607,7 +610,8 @@ function customerMeta(line) {
   const parts = [];
   const confidence = num(line.confidence);
   if (line.intent) {
-    parts.push(`intent ${line.intent}` + (confidence === null ? "" : ` (${Math.round(confidence * 100)}%)`));
+    const what = line.intent_phrase || line.intent;
+    parts.push(what + (confidence === null ? "" : ` (${Math.round(confidence * 100)}% sure)`));
   }
   const sentiment = num(line.sentiment);
   if (sentiment !== null) parts.push(`sentiment ${signed(sentiment)}`);
@@ -926,7 +930,7 @@ function drawSentiment() {
                               height: Math.max(1, Math.abs(y(value) - y(0))) },
                     value >= 0 ? "chart__bar--up" : "chart__bar--down");
     const title = svg("title");
-    title.textContent = `Message ${points[index].turn + 1}: ${signed(value)}`;
+    title.textContent = `Message ${points[index].message || points[index].turn + 1}: ${signed(value)}`;
     bar.append(title);
     chart.append(bar);
   }
@@ -944,7 +948,7 @@ function renderTimeline(timeline) {
   list.replaceChildren(...timeline.map((turn) => {
     const item = el("li", turn.handoff ? "is-handoff" : "");
     const head = el("div", "timeline__head");
-    head.append(el("strong", "", `Message ${turn.turn + 1}`),
+    head.append(el("strong", "", `Message ${turn.message || turn.turn + 1}`),
                 el("span", scoreClass(turn.score), `score ${formatScore(turn.score)}`));
     if (turn.handoff) head.append(el("span", "priority", "handed off"));
     item.append(head, el("p", "timeline__text", `“${turn.text || ""}”`));
