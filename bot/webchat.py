@@ -32,7 +32,7 @@ from bot.customer_input import CustomerGate, Refusal, client_key
 
 log = logging.getLogger(__name__)
 
-PAGE_METADATA = ("agent_name", "queue", "handoff")
+PAGE_METADATA = ("agent_name", "queue", "handoff", "status_update")
 SECRET_VARIABLE = "WEBCHAT_SECRET"
 # Origins (scheme://host:port) whose pages may open the socket, comma-separated.
 ORIGINS_VARIABLE = "CHAT_ORIGINS"

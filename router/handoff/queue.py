@@ -199,12 +199,16 @@ class HandoffQueue:
     # --- Position updates -----------------------------------------------------------------
     async def positions_to_tell(self, waiting: Optional[List[Waiting]] = None
                                 ) -> List[Waiting]:
-        """Waiting customers whose place in line changed since they were last told
-        (`waiting`: the line, if the caller has just read it)."""
+        """Waiting customers whose place in line is better than the one they were last told
+        (or who were never told one). A place never gets worse in what a customer hears: when
+        someone more frustrated or with priority is served first, the customer keeps the
+        place they were told, and hears again once they are past it (`waiting`: the line,
+        if the caller has just read it)."""
         told = {text(k): int(v) for k, v in
                 (await self.redis.hgetall(keys.QUEUE_TOLD_POSITION)).items()}
         return [entry for entry in (await self.waiting() if waiting is None else waiting)
-                if told.get(entry.conversation_id) != entry.position]
+                if entry.conversation_id not in told
+                or entry.position < told[entry.conversation_id]]
 
     async def mark_told(self, conversation_id: str, position: int) -> None:
         await self.redis.hset(keys.QUEUE_TOLD_POSITION, conversation_id, position)

@@ -7,11 +7,14 @@ from typing import Any, Dict
 
 
 def queue_notice(position: int, minutes: int) -> Dict[str, Any]:
+    """A better place in line (it is only ever told when it improves). The web chat shows it
+    in its status line, not as a new message (`status_update`); other channels show the text."""
     if position == 1:
         text = f"You're next in line: a person should be with you in about {minutes} min."
     else:
         text = f"You're now number {position} in line, about {minutes} min to go."
-    return {"text": text, "metadata": {"queue": {"position": position, "minutes": minutes}}}
+    return {"text": text, "metadata": {"queue": {"position": position, "minutes": minutes},
+                                       "status_update": True}}
 
 
 def joined_notice(agent_name: str) -> Dict[str, Any]:

@@ -311,3 +311,17 @@ def test_the_page_works_within_its_content_security_policy(fresh_shop: RunningBo
     type_like_a_person(browser, "where is my order?")
     wait_for_bot_line(browser, "What's the order number")
     assert browser.js("window.cspViolations") == []
+
+
+def test_a_new_place_in_line_updates_the_status_line_without_a_new_bubble(
+    fresh_shop: RunningBot, browser: Browser
+) -> None:
+    browser.open(fresh_shop.web_url + "/")
+    browser.wait_for(ONLINE)
+    bubbles = browser.js("document.querySelectorAll('.message').length")
+    # What the relay pushes when a waiting customer moves up (router/relay/notices.py).
+    browser.js("onBotMessage({text: \"You're now number 2 in line, about 3 min to go.\", "
+               "metadata: {queue: {position: 2, minutes: 3}, status_update: true}})")
+    status = browser.wait_for("document.getElementById('handoff-status').textContent")
+    assert "you are number 2" in status and "about 3 minutes" in status
+    assert browser.js("document.querySelectorAll('.message').length") == bubbles

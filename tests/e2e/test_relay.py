@@ -99,6 +99,7 @@ def test_waiting_customers_hear_their_new_place_when_it_changes(
                                          since=told_before)
         place = notice["metadata"]["queue"]
         assert "You're" in notice["text"] and "in line" in notice["text"]
+        assert notice["metadata"]["status_update"] is True  # the page's status line, no bubble
         assert place["position"] == store.zrank(keys.HANDOFF_QUEUE, second.id) + 1
         assert place["position"] == ahead  # one place up
         sam.claim(second.id)

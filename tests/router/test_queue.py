@@ -58,10 +58,11 @@ def test_the_estimated_wait_shares_the_line_among_agents() -> None:
 
 async def test_enqueue_orders_by_age_frustration_and_priority(queue: HandoffQueue) -> None:
     assert await queue.enqueue(packet("calm", NOW)) == 1
-    assert await queue.enqueue(packet("angry", NOW + 10, score=0.9)) == 1
-    assert await queue.enqueue(packet("vip", NOW + 20, priority=2)) == 1
+    # Head starts pass others, but not the customer told they are next.
+    assert await queue.enqueue(packet("angry", NOW + 10, score=0.9)) == 2
+    assert await queue.enqueue(packet("vip", NOW + 20, priority=2)) == 2
     assert await queue.enqueue(packet("late", NOW + 30)) == 4
-    assert [w.conversation_id for w in await queue.waiting()] == ["vip", "angry", "calm", "late"]
+    assert [w.conversation_id for w in await queue.waiting()] == ["calm", "vip", "angry", "late"]
     assert await queue.owner("calm") == "queue"
     assert (await queue.packet("calm"))["reason"] == "test"  # type: ignore[index]
 
@@ -258,6 +259,29 @@ async def test_positions_are_told_once_per_change(
     for entry in changed:
         await queue.mark_told(entry.conversation_id, entry.position)
     assert await queue.positions_to_tell() == []
+
+
+async def test_a_place_in_line_never_gets_worse_in_what_a_customer_hears(
+    redis: aioredis.Redis, queue: HandoffQueue,
+) -> None:
+    """A polite customer was told 1, then 2, 3, 2 as angrier ones arrived: now the one told
+    they are next stays next, the others keep the place they heard until it improves."""
+    await agent(redis, "ana")
+    assert await queue.enqueue(packet("polite", NOW)) == 1
+    assert await queue.enqueue(packet("second", NOW + 1)) == 2
+    # Furious and later: a head start of 300 s would put them first.
+    assert await queue.enqueue(packet("furious", NOW + 5, score=1.0)) == 2
+    order = [w.conversation_id for w in await queue.waiting()]
+    assert order == ["polite", "furious", "second"]  # priority still decides who is next-but-one
+    assert await queue.positions_to_tell() == []  # "second" is now 3rd: not told it
+    assert await queue.claim("ana", NOW + 10) == "polite"
+    changed = {w.conversation_id: w.position for w in await queue.positions_to_tell()}
+    assert changed == {"furious": 1}  # "second" is 2nd now, as they were told: nothing new
+    await queue.mark_told("furious", 1)
+    await agent(redis, "ben")
+    assert await queue.claim("ben", NOW + 11) == "furious"
+    assert {w.conversation_id: w.position for w in await queue.positions_to_tell()} == \
+        {"second": 1}
 
 
 async def test_a_conversation_with_an_agent_cannot_be_queued_again(

@@ -241,7 +241,9 @@ function onBotMessage(payload) {
   if (!payload) return;
   const metadata = payload.metadata || {};
   followHandoff(metadata);
-  if (payload.text) {
+  // A new place in line updates the status line above the messages; it is not a message
+  // (channels without a status line show its text instead).
+  if (payload.text && !metadata.status_update) {
     record({ who: metadata.agent_name ? "agent" : "bot", text: payload.text,
              name: metadata.agent_name || undefined });
   }

@@ -8,7 +8,16 @@ redis.call('SET', key('owner', conversation_id), 'queue')
 redis.call('DEL', key('state', conversation_id))
 redis.call('HSET', key('state', conversation_id), 'enqueued_at', ARGV[5], 'team', ARGV[6],
            'customer_priority', ARGV[7], 'frustration', ARGV[8], 'agent_id', '')
-redis.call('ZADD', K.queue, tonumber(ARGV[4]), conversation_id)
+-- A head start (frustration, priority) may pass others, but never the customer told they are
+-- next: that promise stays true. (Others keep the place they were told: see positions_to_tell.)
+-- The first in line moves just ahead of the newcomer instead, so newcomers keep their order.
+local score = tonumber(ARGV[4])
+local first = redis.call('ZRANGE', K.queue, 0, 0, 'WITHSCORES')
+if first[1] and first[1] ~= conversation_id and redis.call('HGET', K.told, first[1]) == '1'
+    and score <= tonumber(first[2]) then
+  redis.call('ZADD', K.queue, score - 0.001, first[1])
+end
+redis.call('ZADD', K.queue, score, conversation_id)
 local position = redis.call('ZRANK', K.queue, conversation_id) + 1
 redis.call('HSET', K.told, conversation_id, position)
 announce('enqueued', conversation_id)
