@@ -88,6 +88,11 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     return response
 
 
+# Customers see an agent's name when they are answered; until the admin sets their own, a
+# team's name reads better to them than a role's ("Admin").
+FIRST_ADMIN_NAME = "Pinecone team"
+
+
 async def ensure_first_admin(directory: AgentDirectory, settings: WebSettings) -> None:
     """A fresh install has no accounts: make `admin` with a random password, written to a
     file only this user can read, so the console can be opened at once."""
@@ -95,7 +100,7 @@ async def ensure_first_admin(directory: AgentDirectory, settings: WebSettings) -
     if path is None or await directory.count() > 0:
         return
     password = secrets.token_urlsafe(12)
-    await directory.create("admin", "Admin", password, role="admin", capacity=5)
+    await directory.create("admin", FIRST_ADMIN_NAME, password, role="admin", capacity=5)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(password + "\n")
     path.chmod(0o600)

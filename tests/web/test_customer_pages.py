@@ -139,6 +139,8 @@ async def test_a_fresh_install_gets_one_admin_with_a_private_password_file(
     assert (settings.first_admin_password_file.stat().st_mode & 0o777) == 0o600  # type: ignore
     admin = await directory.authenticate("admin", password)
     assert admin is not None and admin.is_admin
+    # Customers see the name when it answers them: a team's, not a role's.
+    assert admin.name == "Pinecone team"
     await ensure_first_admin(directory, settings)  # a second start changes nothing
     assert await directory.count() == 1
     assert await directory.authenticate("admin", password) is not None
