@@ -25,8 +25,12 @@ from router.handoff.ordering import QueueSettings
 from router.handoff.packet import build_packet
 from router.handoff.queue import HandoffQueue, QueueError
 from router.handoff.routing import team_for
+from router.tickets import BadTicketInput, TicketStore, checked_email
 
 ASKED_FOR_A_PERSON = "customer asked for a person"
+# The slot a form asking for the customer's email fills (when the domain has one): the
+# ticket's answer is mailed there.
+TICKET_EMAIL_SLOT = "ticket_email"
 
 
 @lru_cache(maxsize=1)
@@ -36,6 +40,21 @@ def redis_client() -> aioredis.Redis:
 
 def handoff_queue() -> HandoffQueue:
     return HandoffQueue(redis_client(), QueueSettings.from_env())
+
+
+def ticket_store() -> TicketStore:
+    return TicketStore(redis_client(), CustomerLimits.from_env().max_message_chars)
+
+
+def _ticket_email(tracker: Tracker) -> Optional[str]:
+    """The email the customer gave for the answer, if it is one (else no mail is sent)."""
+    email = tracker.get_slot(TICKET_EMAIL_SLOT)
+    if not isinstance(email, str) or not email.strip():
+        return None
+    try:
+        return checked_email(email)
+    except BadTicketInput:
+        return None
 
 
 def customer_priority(tracker: Tracker) -> int:
@@ -143,6 +162,7 @@ class ActionCreateTicket(Action):
             dispatcher.utter_message(response="utter_ticket_too_many")
             return done
         packet = packet_for(tracker, "left a message: no person was available")
-        ticket_id = await queue.create_ticket(packet, message)
-        dispatcher.utter_message(response="utter_ticket_created", ticket_id=ticket_id)
+        # The channel already refuses lines over the same limit, so the store accepts it.
+        ticket = await ticket_store().create(packet, message, email=_ticket_email(tracker))
+        dispatcher.utter_message(response="utter_ticket_created", ticket_id=ticket.reference)
         return done

@@ -16,8 +16,6 @@ QUEUE_CHANGED = f"{PREFIX}:handoff:changed"
 QUEUE_TOLD_POSITION = f"{PREFIX}:handoff:told"
 # List of recent handling times in seconds (newest first), for the estimated wait.
 HANDLE_TIMES = f"{PREFIX}:handoff:handle_times"
-# Stream of tickets: messages left when no person could take over.
-TICKETS = f"{PREFIX}:tickets"
 
 
 def handoff_packet(conversation_id: str) -> str:
@@ -150,3 +148,19 @@ def sign_in_known_addresses(agent_id: str) -> str:
 def order_email_guesses(order_id: str) -> str:
     """Count of wrong emails given for an order this hour, in any conversation; expires."""
     return f"{PREFIX}:order:{order_id}:email_guesses"
+
+
+# --- Tickets (router/tickets.py) --------------------------------------------------------
+# Never expire: a ticket is a promise to answer a customer.
+
+
+def ticket(reference: str) -> str:
+    """Hash of one ticket by its reference (e.g. PC-7K3Q9): conversation_id, message, email,
+    packet (JSON), status, created_at, answered_at, answer, answered_by, closed_at."""
+    return f"{PREFIX}:ticket:{reference}"
+
+
+def tickets_with_status(status: str) -> str:
+    """Sorted set of the references of tickets with `status` (open, answered, closed), by
+    created_at: the oldest first."""
+    return f"{PREFIX}:tickets:status:{status}"

@@ -13,7 +13,7 @@ from typing import Any, Callable, Dict, List, Optional
 from redis import asyncio as aioredis
 
 from router import keys
-from router.clean_text import lua_json, valid_text
+from router.clean_text import lua_json
 from router.handoff.ordering import QueueSettings, estimated_wait_minutes, queue_score
 from router.handoff.scripts import Scripts
 from router.plain_words import channel_name, handoff_sentence
@@ -212,14 +212,6 @@ class HandoffQueue:
 
     async def mark_told(self, conversation_id: str, position: int) -> None:
         await self.redis.hset(keys.QUEUE_TOLD_POSITION, conversation_id, position)
-
-    # --- Tickets ----------------------------------------------------------------------
-    async def create_ticket(self, packet: Dict[str, Any], message: str) -> str:
-        """A message for the team with the whole context; returns the ticket id."""
-        ticket_id = await self.redis.xadd(keys.TICKETS, {
-            "conversation_id": packet["conversation_id"], "message": valid_text(message),
-            "packet": lua_json(packet)})
-        return text(ticket_id)
 
 
 def _checked(status: Any, value: Any) -> str:

@@ -1,5 +1,6 @@
-"""Background work of the web service: tell waiting customers their new place in line, and
-return the conversations of agents whose console went quiet."""
+"""Background work of the web service: tell waiting customers their new place in line,
+return the conversations of agents whose console went quiet, and turn customers who waited
+too long into tickets."""
 
 from __future__ import annotations
 
@@ -12,12 +13,17 @@ from redis import asyncio as aioredis
 from redis.exceptions import RedisError
 
 from router import keys
+from router.customer_limits import CustomerLimits
 from router.handoff.ordering import estimated_wait_minutes
 from router.handoff.queue import EXPIRED, HandoffQueue, QueueError, Waiting
 from router.relay.notices import queue_notice, returned_notice
 from router.relay.outbox import Outbox, line_command, resume_command
+from router.tickets import TicketStore
 
 log = logging.getLogger(__name__)
+
+# The message of a ticket made for a customer who waited too long and left none.
+WAITED_TOO_LONG = "(no message: waited too long for a person)"
 
 
 async def tell_positions(queue: HandoffQueue, outbox: Outbox, now: float,
@@ -53,7 +59,7 @@ async def return_lost_agents(queue: HandoffQueue, outbox: Outbox, now: float) ->
     return returned
 
 
-async def expire_waiting(queue: HandoffQueue, now: float,
+async def expire_waiting(queue: HandoffQueue, tickets: TicketStore, now: float,
                          waiting: Optional[List[Waiting]] = None) -> int:
     """Customers waiting longer than `max_wait` become tickets; the bot tells them so."""
     expired = 0
@@ -65,8 +71,8 @@ async def expire_waiting(queue: HandoffQueue, now: float,
                                 resume_command(EXPIRED, ""), by_agent=None)
         except QueueError:
             continue  # claimed a moment ago: the agent has it now
-        await queue.create_ticket(entry.packet or {"conversation_id": entry.conversation_id},
-                                  "(no message: waited too long for a person)")
+        await tickets.create(entry.packet or {"conversation_id": entry.conversation_id},
+                             WAITED_TOO_LONG, now=now)
         expired += 1
     return expired
 
@@ -74,6 +80,7 @@ async def expire_waiting(queue: HandoffQueue, now: float,
 async def run(redis: aioredis.Redis, queue: HandoffQueue, outbox: Outbox,
               interval: float, stop: asyncio.Event) -> None:
     """Every `interval` seconds, and at once when the queue changes, until `stop` is set."""
+    tickets = TicketStore(redis, CustomerLimits.from_env().max_message_chars)
     while not stop.is_set():
         try:
             async with redis.pubsub() as changes:
@@ -82,7 +89,7 @@ async def run(redis: aioredis.Redis, queue: HandoffQueue, outbox: Outbox,
                     now = time.time()
                     await return_lost_agents(queue, outbox, now)
                     waiting = await queue.waiting()
-                    if await expire_waiting(queue, now, waiting):
+                    if await expire_waiting(queue, tickets, now, waiting):
                         waiting = await queue.waiting()  # the line moved up
                     await tell_positions(queue, outbox, now, waiting)
                     await changes.get_message(ignore_subscribe_messages=True, timeout=interval)

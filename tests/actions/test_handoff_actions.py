@@ -8,8 +8,9 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from redis import asyncio as aioredis
 
-from actions.handoff import ActionCreateTicket, ActionHandoff
+from actions.handoff import TICKET_EMAIL_SLOT, ActionCreateTicket, ActionHandoff
 from router import keys
+from router.tickets import OPEN, TicketStore, is_reference
 from tests.factories import domain, responses, tracker
 
 
@@ -73,9 +74,35 @@ async def test_a_left_message_becomes_a_ticket_with_the_context(
                                                "order_id": "482913"})
     await ActionCreateTicket().run(dispatcher, t, domain())
     assert responses(dispatcher) == ["utter_ticket_created"]
-    [(ticket_id, fields)] = await action_redis.xrange(keys.TICKETS)
-    assert dispatcher.messages[0]["ticket_id"] == ticket_id
-    assert json.loads(fields["packet"])["slots"]["order_id"] == "482913"
+    [ticket] = await TicketStore(action_redis, 2000).with_status(OPEN, 10)
+    # The customer hears the short reference, which finds the ticket.
+    assert dispatcher.messages[0]["ticket_id"] == ticket.reference
+    assert is_reference(ticket.reference)
+    assert ticket.message == "my parcel never came" and ticket.email is None
+    assert ticket.packet["slots"]["order_id"] == "482913"
+
+
+async def test_an_email_the_customer_gave_goes_with_the_ticket(
+    action_redis: aioredis.Redis,
+) -> None:
+    t = tracker("call me", slots={"ticket_message": "call me"})
+    t.slots[TICKET_EMAIL_SLOT] = " jo@example.org "
+    await ActionCreateTicket().run(CollectingDispatcher(), t, domain())
+    [ticket] = await TicketStore(action_redis, 2000).with_status(OPEN, 10)
+    assert ticket.email == "jo@example.org"
+
+
+async def test_an_email_that_is_not_one_leaves_the_ticket_without_mail(
+    action_redis: aioredis.Redis,
+) -> None:
+    """The message still reaches the team; only the mail cannot be sent."""
+    t = tracker("call me", slots={"ticket_message": "call me"})
+    t.slots[TICKET_EMAIL_SLOT] = "jo at example"
+    dispatcher = CollectingDispatcher()
+    await ActionCreateTicket().run(dispatcher, t, domain())
+    assert responses(dispatcher) == ["utter_ticket_created"]
+    [ticket] = await TicketStore(action_redis, 2000).with_status(OPEN, 10)
+    assert ticket.email is None
 
 
 @pytest.mark.parametrize("metadata, expected", [
@@ -144,5 +171,5 @@ async def test_one_client_leaves_only_so_many_messages_an_hour(
         await ActionCreateTicket().run(dispatcher, t, domain())
         said.append(responses(dispatcher))
     assert said == [["utter_ticket_created"]] * 2 + [["utter_ticket_too_many"]]
-    assert await action_redis.xlen(keys.TICKETS) == 2
+    assert await TicketStore(action_redis, 2000).count(OPEN) == 2
     assert 0 < await action_redis.ttl(keys.tickets_by_client("same-address")) <= 3600

@@ -10,6 +10,7 @@ from router import keys
 from router.handoff.availability import DEFAULT_HOURS, check, within_hours
 from router.handoff.packet import build_packet, transcript
 from router.handoff.queue import HandoffQueue
+from router.tickets import TicketStore
 
 EVENTS = [
     {"event": "action", "name": "action_listen"},
@@ -87,18 +88,18 @@ async def test_only_recent_heartbeats_count_as_online(redis: aioredis.Redis) -> 
 
 async def test_tickets_keep_the_packet(redis: aioredis.Redis) -> None:
     packet = build_packet("c-9", EVENTS, SLOTS, "rest", "left a message", None, now=5.0)
-    ticket_id = await HandoffQueue(redis).create_ticket(packet, "please call me")
-    [(stored_id, fields)] = await redis.xrange(keys.TICKETS)
-    assert stored_id == ticket_id
-    assert fields["message"] == "please call me" and fields["conversation_id"] == "c-9"
+    ticket = await TicketStore(redis, 2000).create(packet, "please call me")
+    stored = await TicketStore(redis, 2000).get(ticket.reference)
+    assert stored.message == "please call me" and stored.conversation_id == "c-9"
+    assert stored.packet["transcript"] == json.loads(json.dumps(packet["transcript"]))
 
 
 async def test_a_ticket_whatever_its_text_holds_is_kept(redis: aioredis.Redis) -> None:
     """A channel we did not write may pass a lone surrogate through: it cannot stop a ticket."""
     events = [{"event": "user", "text": "broken \ud800 text", "parse_data": {}}]
     packet = build_packet("c-10", events, SLOTS, "telegram", "left a message", None, now=5.0)
-    await HandoffQueue(redis).create_ticket(packet, "call me \udfff please")
-    [(_id, fields)] = await redis.xrange(keys.TICKETS)
+    ticket = await TicketStore(redis, 2000).create(packet, "call me \udfff please")
+    fields = await redis.hgetall(keys.ticket(ticket.reference))
     assert fields["message"] == "call me \ufffd please"
     assert json.loads(fields["packet"])["transcript"][0]["text"] == "broken \ufffd text"
 

@@ -31,6 +31,7 @@ from router.relay.outbox import (
     resume_command,
 )
 from router.relay.rasa_api import RasaClient
+from router.tickets import OPEN, TicketStore
 
 
 class FakeRasa:
@@ -345,11 +346,14 @@ async def test_customers_waiting_too_long_become_tickets_and_hear_so(
     await queue.enqueue({"conversation_id": "ghost", "created_at": now - 3 * 3600,
                          "assessment": {"score": 0.9}})
     await queue.enqueue({"conversation_id": "recent", "created_at": now - 600})
-    assert await housekeeping.expire_waiting(queue, now) == 1
+    tickets = TicketStore(redis, 2000)
+    assert await housekeeping.expire_waiting(queue, tickets, now) == 1
     assert [w.conversation_id for w in await queue.waiting()] == ["recent"]
     assert await queue.owner("ghost") is None
-    [(_, ticket)] = await redis.xrange(keys.TICKETS)
-    assert ticket["conversation_id"] == "ghost"
+    [ticket] = await tickets.with_status(OPEN, 10)
+    assert (ticket.conversation_id, ticket.message) == ("ghost", housekeeping.WAITED_TOO_LONG)
+    assert ticket.packet["assessment"] == {"score": 0.9}  # the whole story
+    assert ticket.created_at == now
     [(_, resume)] = await redis.xrange(keys.RELAY_OUTBOX)
     assert (resume["kind"], resume["outcome"]) == ("resume", "expired")
 
