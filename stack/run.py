@@ -1,5 +1,6 @@
-"""`make run`: start Redis (embedded unless REDIS_URL is set), the action server, the Rasa
-server and our web service; print the chat page's URL; stop everything on Ctrl-C.
+"""`make run`: start Redis (embedded unless REDIS_URL is set), a mail sink (unless SMTP_URL
+is set), the action server, the Rasa server and our web service; print the chat page's URL;
+stop everything on Ctrl-C.
 
 All of it is private to this machine and this user: the servers listen on BIND_HOST (loopback
 unless set), secrets travel in the environment (never a command line, which `ps` shows to
@@ -20,6 +21,7 @@ from actions.server import SECRET_ENV as ACTION_SECRET_ENV
 from bot.webchat import ORIGINS_VARIABLE as CHAT_ORIGINS_ENV
 from bot.webchat import SECRET_VARIABLE as WEBCHAT_SECRET_ENV
 from router.customer_limits import CustomerLimits
+from stack.mail_sink import EmbeddedMailSink, MailSinkDidNotStart
 from stack.private_files import PRIVATE_UMASK, make_private_dir, read_or_make_secret
 from stack.processes import Service, ServiceDidNotStart, base_env, python_module, tail
 from stack.rasa_server import TOKEN_ENV as RASA_TOKEN_ENV
@@ -40,6 +42,9 @@ class Stack:
     redis: RedisAddress
     rasa_token: str
     embedded_redis: Optional[EmbeddedRedis] = None
+    # Where mail goes: SMTP_URL, or the embedded sink (then its folder is shown at /mail).
+    smtp_url: str = ""
+    mail_sink_dir: Optional[Path] = None
     # More environment for every server (tests use it, e.g. SUPPORT_HOURS=always).
     extra_env: Dict[str, str] = field(default_factory=dict)
 
@@ -91,6 +96,8 @@ class Stack:
             "FIRST_ADMIN_PASSWORD_FILE": str(self.admin_password_file),
             # A stable name: after a restart the web service finishes what it had started.
             "RELAY_CONSUMER": "web-1",
+            "SMTP_URL": self.smtp_url,
+            **({"MAIL_SINK_DIR": str(self.mail_sink_dir)} if self.mail_sink_dir else {}),
             **self.extra_env,
         })
         return [
@@ -128,6 +135,14 @@ def open_redis(settings: StackSettings) -> tuple[RedisAddress, Optional[Embedded
         return RedisAddress.from_url(settings.redis_url), None
     embedded = EmbeddedRedis(settings.data_dir / "redis", settings.embedded_redis_port).start()
     return RedisAddress.from_url(embedded.url), embedded
+
+
+def open_mail(settings: StackSettings) -> tuple[str, Optional[EmbeddedMailSink]]:
+    """SMTP_URL if set; else a mail sink of our own that keeps every mail in var/mail/."""
+    if settings.smtp_url:
+        return settings.smtp_url, None
+    sink = EmbeddedMailSink(settings.data_dir / "mail", settings.embedded_mail_port).start()
+    return sink.url, sink
 
 
 def rasa_token(data_dir: Path) -> str:
@@ -168,9 +183,12 @@ def start_all(services: List[Service]) -> None:
         say(f"{service.name} ready in {seconds:.0f} s")
 
 
-def stop_all(services: List[Service], embedded: Optional[EmbeddedRedis]) -> None:
+def stop_all(services: List[Service], embedded: Optional[EmbeddedRedis],
+             mail_sink: Optional[EmbeddedMailSink] = None) -> None:
     for service in reversed(services):
         service.stop()
+    if mail_sink:
+        mail_sink.stop()
     if embedded:
         embedded.stop()
 
@@ -199,8 +217,18 @@ def main() -> int:
         return 2
     where = f"embedded, data in {embedded.data_dir}" if embedded else "from REDIS_URL"
     say(f"Redis at {redis.host}:{redis.port}/{redis.db} ({where})")
+    try:
+        smtp_url, mail_sink = open_mail(settings)
+    except MailSinkDidNotStart as error:
+        say(str(error))
+        stop_all([], embedded)
+        return 2
+    say(f"mail: kept in {shown(mail_sink.directory)}, shown at "
+        f"http://localhost:{settings.web_port}/mail (embedded sink)" if mail_sink
+        else "mail: sent through SMTP_URL")
     seed_shop(settings.data_dir)
-    stack = Stack(settings, redis, rasa_token(settings.data_dir), embedded)
+    stack = Stack(settings, redis, rasa_token(settings.data_dir), embedded, smtp_url=smtp_url,
+                  mail_sink_dir=mail_sink.directory if mail_sink else None)
     services = stack.services()
 
     def stop_on_signal(signum: int, frame: Optional[FrameType]) -> None:
@@ -224,7 +252,7 @@ def main() -> int:
         say("stopping ...")
         return 0
     finally:
-        stop_all(services, embedded)
+        stop_all(services, embedded, mail_sink)
         say("all stopped")
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Dict, List, Mapping, Optional
 from urllib.parse import urlparse
 
+from router.mail import BadSmtpUrl, SmtpAddress
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -33,6 +35,17 @@ def _bind_host(env: Mapping[str, str], default: str) -> str:
             "BIND_HOST must be the IPv4 address our servers listen on: 127.0.0.1 for this "
             f"machine only, 0.0.0.0 for every network; got {raw!r}."
         ) from None
+    return raw
+
+
+def _smtp_url(env: Mapping[str, str]) -> Optional[str]:
+    """SMTP_URL, checked now: a typo should stop `make run`, not the first answer mailed."""
+    raw = env.get("SMTP_URL") or None
+    if raw is not None:
+        try:
+            SmtpAddress.from_url(raw)
+        except BadSmtpUrl as error:
+            raise BadSetting(str(error)) from None
     return raw
 
 
@@ -92,6 +105,10 @@ class StackSettings:
     # Used only when we start our own Redis (no REDIS_URL).
     embedded_redis_port: int = 6390
     redis_url: Optional[str] = None
+    # Used only when we start our own mail sink (no SMTP_URL).
+    embedded_mail_port: int = 2525
+    # Where mail goes (ticket answers); None: the embedded sink keeps it in var/mail/.
+    smtp_url: Optional[str] = None
     data_dir: Path = PROJECT_ROOT / "var"
     model_path: Path = PROJECT_ROOT / "models" / "pinecone.tar.gz"
     # Where our servers listen: this machine only, unless someone decides to expose them
@@ -120,6 +137,8 @@ class StackSettings:
             web_port=_port(env, "WEB_PORT", cls.web_port),
             embedded_redis_port=_port(env, "EMBEDDED_REDIS_PORT", cls.embedded_redis_port),
             redis_url=env.get("REDIS_URL") or None,
+            embedded_mail_port=_port(env, "EMBEDDED_MAIL_PORT", cls.embedded_mail_port),
+            smtp_url=_smtp_url(env),
             data_dir=Path(env.get("DATA_DIR", str(cls.data_dir))),
             model_path=Path(env.get("MODEL_PATH", str(cls.model_path))),
             bind_host=_bind_host(env, cls.bind_host),

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 from router.handoff.ordering import QueueSettings
+from router.mail import SmtpAddress
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,21 @@ class WebSettings:
     # on any queue change); also the longest a shutdown waits for it.
     housekeeping_seconds: float = 1.0
     queue: QueueSettings = field(default_factory=QueueSettings)
+    # Where ticket answers are mailed through (SMTP_URL); None: mail is not set up, and an
+    # answer is still recorded and put in the customer's chat.
+    smtp: Optional[SmtpAddress] = None
+    # The sender customers see, and reply to.
+    mail_from: str = "Pinecone Supply <support@pinecone.example>"
+    # A mail server slower than this is treated as down: the agent is not kept waiting.
+    mail_timeout_seconds: float = 10.0
+    # The embedded mail sink's folder (MAIL_SINK_DIR, set by `make run` when it starts one):
+    # admins read its mails at /mail. None: mail really leaves, and there is nothing to show.
+    mail_sink_dir: Optional[Path] = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> WebSettings:
         admin_file = env.get("FIRST_ADMIN_PASSWORD_FILE")
+        sink_dir = env.get("MAIL_SINK_DIR")
         return cls(
             port=int(env.get("WEB_PORT", cls.port)),
             host=env.get("WEB_HOST", cls.host),
@@ -56,4 +68,7 @@ class WebSettings:
             first_admin_password_file=Path(admin_file) if admin_file else None,
             relay_consumer=env.get("RELAY_CONSUMER") or socket.gethostname(),
             queue=QueueSettings.from_env(env),
+            smtp=SmtpAddress.from_url(env["SMTP_URL"]) if env.get("SMTP_URL") else None,
+            mail_from=env.get("MAIL_FROM") or cls.mail_from,
+            mail_sink_dir=Path(sink_dir) if sink_dir else None,
         )
