@@ -547,3 +547,60 @@ def test_an_admin_is_told_when_customer_lines_were_set_aside(
         assert "1 customer line could not be shown" in notice and "conv-poisoned" in notice
     finally:
         in_redis(fresh_shop, clear)
+
+
+# ---- Transferring: the picker offers who can take it now
+
+OFFLINE_COLLEAGUE = ("abe", "Abe")  # sorts before everyone: the first in the team's list
+ONLINE_COLLEAGUE = ("zoe", "Zoe")   # sorts after everyone
+TRANSFER_PEOPLE = ("[...document.querySelectorAll("
+                   "'#transfer-target optgroup:first-of-type option')].map(o => o.value)")
+
+
+def set_presence(bot: RunningBot, agent_id: str, name: str, presence: str) -> None:
+    """Makes the account if needed; online is as after a heartbeat, away keeps it out of
+    the offers (as the other fixtures leave their people)."""
+    async def change(redis: aioredis.Redis) -> None:
+        directory = AgentDirectory(redis)
+        if await directory.get(agent_id) is None:
+            await directory.create(agent_id, name, PASSWORD, role="agent")
+        if presence != "offline":
+            await directory.heartbeat(agent_id, time.time(), presence)
+    in_redis(bot, change)
+
+
+def open_transfer(console: Browser) -> Any:
+    console.js("document.getElementById('transfer').click()")
+    console.wait_for("!document.getElementById('transfer-form').hidden")
+    return console.js("document.getElementById('transfer-target').value")
+
+
+def test_the_transfer_picker_offers_online_colleagues_first_and_never_defaults_to_an_offline_one(
+    fresh_shop: RunningBot, console: Browser, customer_page: Browser,
+) -> None:
+    sign_in(console, fresh_shop)
+    claim(console, ask_for_a_person(customer_page, fresh_shop))
+    set_presence(fresh_shop, *OFFLINE_COLLEAGUE, "offline")
+    set_presence(fresh_shop, *ONLINE_COLLEAGUE, "away")
+    try:
+        # Nobody else online: nobody is picked, so a click cannot send it to an empty desk.
+        assert open_transfer(console) == ""
+        assert console.js("document.getElementById('transfer-target').checkValidity()") is False
+        console.js("document.getElementById('transfer-cancel').click()")
+
+        set_presence(fresh_shop, *ONLINE_COLLEAGUE, "online")
+        assert open_transfer(console) == f"agent:{ONLINE_COLLEAGUE[0]}"
+        people = console.js(TRANSFER_PEOPLE)
+        assert people[0] == f"agent:{ONLINE_COLLEAGUE[0]}"
+        assert people.index(f"agent:{OFFLINE_COLLEAGUE[0]}") > 0
+        labels = console.js("[...document.querySelectorAll('#transfer-target option')]"
+                            ".map(o => o.textContent)")
+        assert f"{ONLINE_COLLEAGUE[1]} (online)" in labels
+        assert f"{OFFLINE_COLLEAGUE[1]} (offline)" in labels
+        console.js("document.getElementById('transfer-cancel').click()")
+    finally:
+        set_presence(fresh_shop, *ONLINE_COLLEAGUE, "away")
+    console.js("document.getElementById('resolve').click()")
+    console.wait_for("document.querySelector('#conversation .status-pill').textContent",
+                     check=lambda text: text == "back with the bot")
+

@@ -5,6 +5,9 @@ import { state } from "./state.js";
 import { api, ApiError, conversationPath } from "./api.js";
 import { refreshStatus } from "./conversation.js";
 
+const PRESENCE_ORDER = ["online", "away", "offline"];   // the transfer picker's order
+const agentTarget = (agent) => `agent:${agent.id}`;   // what transfer() reads back
+
 export async function loadAgents() {
   const reply = await api("GET", "/api/agents");
   state.agents = reply.agents || [];
@@ -15,10 +18,10 @@ export async function showTransfer() {
   const select = $("transfer-target");
   const people = el("optgroup");
   people.label = "A person";
-  for (const agent of state.agents) {
-    if (agent.id === state.me.id) continue;
+  const colleagues = colleaguesByPresence();
+  for (const agent of colleagues) {
     const option = el("option", "", `${agent.name} (${agent.presence})`);
-    option.value = `agent:${agent.id}`;
+    option.value = agentTarget(agent);
     people.append(option);
   }
   const teams = el("optgroup");
@@ -29,10 +32,34 @@ export async function showTransfer() {
     option.value = `team:${name}`;
     teams.append(option);
   }
-  select.replaceChildren(...[people, teams].filter((group) => group.children.length));
-  if (!select.options.length) throw new ApiError("There is nobody else to transfer to.");
+  const groups = [people, teams].filter((group) => group.children.length);
+  if (!groups.length) throw new ApiError("There is nobody else to transfer to.");
+  select.replaceChildren(choosePrompt(), ...groups);
+  // The first online colleague, or nobody: a quick click must not hand the customer to
+  // someone who is not there.
+  const firstOnline = colleagues.find((agent) => agent.presence === "online");
+  select.value = firstOnline ? agentTarget(firstOnline) : "";
   $("transfer-form").hidden = false;
   select.focus();
+}
+
+// Who can take it now comes first, then who is away, then who is offline; the sort is stable,
+// so people with the same presence keep the team's order.
+function colleaguesByPresence() {
+  const rank = (agent) => {
+    const place = PRESENCE_ORDER.indexOf(agent.presence);
+    return place < 0 ? PRESENCE_ORDER.length : place;
+  };
+  return state.agents.filter((agent) => agent.id !== state.me.id)
+    .sort((a, b) => rank(a) - rank(b));
+}
+
+// Selected when nobody is online; the select is required, so it cannot be sent as it is.
+function choosePrompt() {
+  const prompt = el("option", "", "Choose who takes it");
+  prompt.value = "";
+  prompt.disabled = true;
+  return prompt;
 }
 
 export function hideTransfer() {
