@@ -604,3 +604,41 @@ def test_the_transfer_picker_offers_online_colleagues_first_and_never_defaults_t
     console.wait_for("document.querySelector('#conversation .status-pill').textContent",
                      check=lambda text: text == "back with the bot")
 
+
+# ---- A phone-sized screen: the list and the open conversation are two views
+
+PHONE = (390, 844)
+# Where the conversation's head and the sidebar are on screen (null when not shown).
+PLACES = """(() => {
+  const place = (id) => { const e = document.querySelector(id);
+    if (!e || !e.offsetParent) return null; const r = e.getBoundingClientRect();
+    return {top: r.top, bottom: r.bottom}; };
+  return {conversation: place('#conv-title'), sidebar: place('.sidebar'),
+          scrolled: window.scrollY, height: window.innerHeight};
+})()"""
+
+
+def test_on_a_phone_the_open_conversation_is_on_screen_with_a_way_back_to_the_list(
+    fresh_shop: RunningBot, console: Browser, customer_page: Browser,
+) -> None:
+    console.set_viewport(*PHONE)
+    sign_in(console, fresh_shop)
+    conversation_id = ask_for_a_person(customer_page, fresh_shop)
+    claim(console, conversation_id)
+
+    places = console.wait_for(PLACES, check=lambda p: bool(p and p["conversation"]))
+    assert places["scrolled"] == 0
+    assert 0 <= places["conversation"]["top"] < places["height"]
+    # Not below the whole sidebar: the list has made room for it.
+    assert places["sidebar"] is None or places["sidebar"]["top"] > places["conversation"]["top"]
+
+    console.click("#back-to-list")
+    places = console.wait_for(PLACES, check=lambda p: bool(p and p["sidebar"]))
+    assert places["conversation"] is None and 0 <= places["sidebar"]["top"] < places["height"]
+    # The conversation is still the agent's; opening it again from the list brings it back.
+    console.click(f"#mine .mine-item[data-conversation-id={json.dumps(conversation_id)}]")
+    console.wait_for(PLACES, check=lambda p: bool(p and p["conversation"]
+                                                 and p["conversation"]["top"] < p["height"]))
+    console.js("document.getElementById('resolve').click()")
+    console.wait_for("document.querySelector('#conversation .status-pill').textContent",
+                     check=lambda text: text == "back with the bot")

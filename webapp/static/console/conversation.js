@@ -26,6 +26,7 @@ export async function openConversation(conversationId) {
   };
   $("no-conversation").hidden = true;
   $("conversation").hidden = false;
+  showConversationView(true);
   $("reply-text").value = state.drafts.get(conversationId) || "";
   updateCount();
   renderHead(view);
@@ -50,7 +51,15 @@ export function closeConversation() {
   hideTransfer();
   $("conversation").hidden = true;
   $("no-conversation").hidden = false;
+  showConversationView(false);
   markOpen();
+}
+
+// On a narrow screen the lists and the open conversation are two views (console.css), and a
+// conversation opens at the top, so its head is the first thing the agent sees.
+function showConversationView(reading) {
+  $("app").classList.toggle("app--reading", reading);
+  if (reading) window.scrollTo(0, 0);
 }
 
 // Re-reads who has the conversation (after claim, transfer, release, or a queue change) and

@@ -36,6 +36,7 @@ function wire() {
   $("resolve").addEventListener("click", () => act($("resolve"), () => release("resolve")));
   $("hand-back").addEventListener("click", () => act($("hand-back"), () => release("hand-back")));
   $("close-conversation").addEventListener("click", closeConversation);
+  $("back-to-list").addEventListener("click", closeConversation);   // narrow screens only
   $("reply-form").addEventListener("submit", sendReply);
   $("manage-team").addEventListener("click", openTeamAdmin);
   $("team-admin-close").addEventListener("click", closeTeamAdmin);
