@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
+from unittest.mock import patch
 from urllib.parse import quote
 
 import pytest
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 from redis import asyncio as aioredis
 from yarl import URL
 
+from router.tickets import TicketStore
 from stack.redis_server import EmbeddedRedis
 from tests.web.conftest import PASSWORD, make_agent, sign_in, waiting_customer
 from webapp import create_app
@@ -32,6 +34,7 @@ OPERATIONS = [(method.upper(), path) for path, item in SPEC["paths"].items()
 # A refused sign-in is counted (that is the lockout working), so these keys may change.
 COUNTED_REFUSALS = {("POST", "/api/auth/login"): ":sign_in_attempt"}
 EXAMPLES_PER_OPERATION = 50
+TICKET = "PC-7K3Q9"  # the world's open ticket
 
 
 # --- The world each request is made in: restored to the same state before every request --
@@ -77,6 +80,8 @@ async def _build(redis_url: str) -> World:
         await make_agent(text_redis, agent_id, role=role)
     for conversation_id in ("c1", "c2", "c3"):
         await waiting_customer(text_redis, conversation_id)
+    with patch("router.tickets.new_reference", return_value=TICKET):  # one GOOD_VALUES knows
+        await TicketStore(text_redis, 2000).create({"conversation_id": "c9"}, "call me")
     sessions = {agent_id: await sign_in(api, agent_id) for agent_id in ("ana", "ben", "boss")}
     for agent_id, conversation_id in (("ana", "c1"), ("ben", "c3")):
         reply = await api.post("/api/queue/claim", json={"conversation_id": conversation_id},
@@ -131,6 +136,8 @@ GOOD_VALUES: Dict[str, List[Any]] = {
     "presence": ["online", "away"], "password": [PASSWORD, "a brand new secret 42"],
     "id": ["newbie"], "name": ["Newbie"], "role": ["agent", "admin"], "capacity": [1, 3],
     "teams": [["billing"]], "request_id": ["r-1"], "after": ["0", "1700000000000-0"],
+    "reference": [TICKET, TICKET.lower(), "PC-22222"], "email": ["jo@example.org"],
+    "status": ["open", "answered", "closed"],
 }
 CONTENT_TYPES = ["application/json", "application/json; charset=utf-8",
                  "application/json; charset=bogus", "application/json; charset=latin-1",
