@@ -76,14 +76,16 @@ def check_private(data_dir: Path, run_pid: int, ports: Dict[str, int]) -> None:
 
 def test_run_starts_everything_and_ctrl_c_stops_it_all(tmp_path: Path) -> None:
     ports = {name: free_port() for name in
-             ("RASA_PORT", "ACTIONS_PORT", "WEB_PORT", "EMBEDDED_REDIS_PORT")}
+             ("RASA_PORT", "ACTIONS_PORT", "WEB_PORT", "EMBEDDED_REDIS_PORT",
+              "EMBEDDED_MAIL_PORT")}
     # A data directory left open by an older run: `make run` closes it.
     data_dir = tmp_path / "var"
     data_dir.mkdir()
     data_dir.chmod(0o755)
     env = {**os.environ, **{k: str(v) for k, v in ports.items()},
            "DATA_DIR": str(data_dir), "PYTHONPATH": str(PROJECT_ROOT)}
-    for inherited in ("REDIS_URL", "BIND_HOST", "RASA_TOKEN", "ACTION_SERVER_SECRET"):
+    for inherited in ("REDIS_URL", "BIND_HOST", "RASA_TOKEN", "ACTION_SERVER_SECRET",
+                      "SMTP_URL"):
         env.pop(inherited, None)
     # Started with SIGINT ignored, as a shell does for `make run &`: Ctrl-C must still work.
     run = subprocess.Popen([sys.executable, "-m", "stack.run"], cwd=PROJECT_ROOT, env=env,
@@ -103,6 +105,9 @@ def test_run_starts_everything_and_ctrl_c_stops_it_all(tmp_path: Path) -> None:
         assert "embedded, data in" in output
         page = requests.get(f"http://127.0.0.1:{ports['WEB_PORT']}/", timeout=10)
         assert 'id="composer"' in page.text
+        # No SMTP_URL: mail goes to the embedded sink, which admins read at /mail.
+        assert "mail: kept in" in output
+        assert requests.get(f"http://127.0.0.1:{ports['WEB_PORT']}/mail", timeout=10).ok
         assert all(port_is_open(port) for port in ports.values())
         check_private(data_dir, run.pid, ports)
     finally:
