@@ -20,6 +20,7 @@ from redis import asyncio as aioredis
 from actions.seed import seed
 from router.handoff.queue import RESOLVED, HandoffQueue
 from router.relay.outbox import resume_command
+from stack.mail_sink import EmbeddedMailSink
 from stack.processes import Service
 from stack.redis_server import EmbeddedRedis, free_port
 from stack.run import RASA_START_TIMEOUT, SMALL_START_TIMEOUT, Stack
@@ -74,8 +75,18 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedR
 
 
 @pytest.fixture(scope="session")
-def bot(redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory
-        ) -> Iterator[RunningBot]:
+def mail_sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedMailSink]:
+    """Where the stack's mail goes. The Stack alone sends to SMTP_URL and starts no sink (only
+    `make run` does, in stack/run.py), so without this every answer's mail would fail with "not
+    sent"; tests read the kept mails in its folder."""
+    sink = EmbeddedMailSink(tmp_path_factory.mktemp("e2e-mail") / "mail", free_port()).start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def bot(redis_server: EmbeddedRedis, mail_sink: EmbeddedMailSink,
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
     if not MODEL.exists():
         pytest.fail(f"No trained model at {MODEL}: run `make model` (make test does it for you).")
     data_dir = tmp_path_factory.mktemp("stack")
@@ -85,6 +96,7 @@ def bot(redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory
     # test's customer comes from 127.0.0.1, so one address may start many conversations, and
     # be handed to a person many times, here.
     stack = Stack(settings, RedisAddress.from_url(redis_server.url), TOKEN,
+                  smtp_url=mail_sink.url, mail_sink_dir=mail_sink.directory,
                   extra_env={"SUPPORT_HOURS": "always", "CONVERSATIONS_PER_HOUR": "100000",
                              "HANDOFFS_PER_HOUR": "100000", "TICKETS_PER_HOUR": "100000",
                              "ADDRESS_LINES_PER_MINUTE": "100000",

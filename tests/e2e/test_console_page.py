@@ -14,8 +14,12 @@ from redis import asyncio as aioredis
 
 from router import keys
 from router.agents.directory import Agent, AgentDirectory
+from router.customer_limits import CustomerLimits
 from router.handoff.queue import HandoffQueue
 from router.relay.feed import DeadLetters
+from router.tickets import Ticket, TicketStore
+from stack.mail_sink import EmbeddedMailSink, kept_mails
+from tests.e2e.agents import AgentClient
 from tests.e2e.browser import Browser, running_browser
 from tests.e2e.conftest import RunningBot
 from tests.e2e.test_chat_page import type_and_send, wait_for_bot_line
@@ -642,3 +646,115 @@ def test_on_a_phone_the_open_conversation_is_on_screen_with_a_way_back_to_the_li
     console.js("document.getElementById('resolve').click()")
     console.wait_for("document.querySelector('#conversation .status-pill').textContent",
                      check=lambda text: text == "back with the bot")
+
+
+# --- Tickets ---------------------------------------------------------------------------------
+
+def leave_a_ticket(bot: RunningBot, message: str, email: Optional[str] = None) -> Ticket:
+    """A ticket as the bot leaves one when nobody could take over, with a short story."""
+    conversation_id = f"ticket-{uuid.uuid4().hex[:10]}"
+    packet = {"conversation_id": conversation_id, "created_at": time.time(),
+              "reason": "left a message: no person was available",
+              "transcript": [{"from": "customer", "text": "where is my parcel?"},
+                             {"from": "bot", "text": "Nobody is free; leave us a message."}]}
+
+    async def create(redis: aioredis.Redis) -> Ticket:
+        store = TicketStore(redis, CustomerLimits.from_env().max_message_chars)
+        return await store.create(packet, message, email=email)
+    return in_redis(bot, create)
+
+
+def ticket_item(reference: str) -> str:
+    return f"#tickets .ticket-item[data-reference={json.dumps(reference)}]"
+
+
+def open_ticket(console: Browser, reference: str) -> None:
+    console.click(ticket_item(reference))
+    console.wait_for("document.getElementById('ticket-title').textContent",
+                     check=lambda title: title == f"Ticket {reference}")
+
+
+def text_of(console: Browser, element_id: str) -> str:
+    return str(console.js(f"document.getElementById({json.dumps(element_id)}).textContent"))
+
+
+def mails_to(sink: EmbeddedMailSink, address: str) -> List[Dict[str, Any]]:
+    return [mail for mail in kept_mails(sink.directory, 1000) if mail["to"] == address]
+
+
+def wait_for_mail(sink: EmbeddedMailSink, address: str, timeout: float = 10) -> Dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while not mails_to(sink, address):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no mail to {address} in {sink.directory}")
+        time.sleep(0.1)
+    [mail] = mails_to(sink, address)
+    return mail
+
+
+def test_an_agent_answers_a_ticket_and_the_customer_gets_the_mail(
+    fresh_shop: RunningBot, console: Browser, mail_sink: EmbeddedMailSink,
+) -> None:
+    email = f"kim-{uuid.uuid4().hex[:8]}@example.com"
+    ticket = leave_a_ticket(fresh_shop, "My parcel never came, please call me back", email)
+    sign_in(console, fresh_shop)
+
+    # Open tickets show by default, each with its reference, age, first words and email.
+    console.wait_for(f"!!document.querySelector({json.dumps(ticket_item(ticket.reference))})")
+    item = console.js(f"document.querySelector({json.dumps(ticket_item(ticket.reference))})"
+                      ".textContent")
+    assert "just now" in item and "My parcel never came" in item and "email" in item
+    open_ticket(console, ticket.reference)
+    assert text_of(console, "ticket-message") == "My parcel never came, please call me back"
+    assert text_of(console, "ticket-email") == email
+    story = console.js("[...document.querySelectorAll('#ticket-story .line__text')]"
+                       ".map(e => e.textContent)")
+    assert story == ["where is my parcel?", "Nobody is free; leave us a message."]
+
+    console.type_text("#ticket-answer-text", "It left our depot today; tracking is 1Z999.")
+    console.click("#ticket-answer-send")
+    outcome = console.wait_for("document.getElementById('ticket-outcome').textContent",
+                               check=lambda text: "Answered by you" in text)
+    assert outcome == f"Answered by you — mailed to {email}"
+    assert text_of(console, "ticket-answer") == "It left our depot today; tracking is 1Z999."
+
+    # It left the open list, and the Answered tab has it.
+    console.wait_for(f"!document.querySelector({json.dumps(ticket_item(ticket.reference))})")
+    console.click(".ticket-tab[data-status=answered]")
+    console.wait_for(f"!!document.querySelector({json.dumps(ticket_item(ticket.reference))})")
+
+    mail = wait_for_mail(mail_sink, email)
+    assert ticket.reference in mail["subject"]
+    assert "It left our depot today; tracking is 1Z999." in mail["text"]
+    assert f"{AGENT_NAME} from our team answers" in mail["text"]
+
+
+def test_an_agent_answering_second_is_told_who_answered_first(
+    fresh_shop: RunningBot, console: Browser, admin: str, mail_sink: EmbeddedMailSink,
+) -> None:
+    email = f"lee-{uuid.uuid4().hex[:8]}@example.com"
+    ticket = leave_a_ticket(fresh_shop, "The lamp arrived broken", email)
+    sign_in(console, fresh_shop)
+    console.wait_for(f"!!document.querySelector({json.dumps(ticket_item(ticket.reference))})")
+    open_ticket(console, ticket.reference)
+
+    # Meanwhile Ada answers it (through the API, as her console would).
+    ada = AgentClient(fresh_shop.web_url, admin)
+    ada.call("POST", f"/api/tickets/{ticket.reference}/answer",
+             {"text": "A new lamp is on its way."})
+
+    console.type_text("#ticket-answer-text", "Send us a photo, please.")
+    console.click("#ticket-answer-send")
+    outcome = console.wait_for("document.getElementById('ticket-outcome').textContent",
+                               check=lambda text: "before you" in text)
+    assert outcome.startswith(f"{ADMIN_NAME} answered this ticket before you")
+    assert text_of(console, "ticket-answered-by") == f"Answered by {ADMIN_NAME}"
+    assert text_of(console, "ticket-answer") == "A new lamp is on its way."
+    # Sam's text is kept, and cannot be sent again.
+    assert console.js("document.getElementById('ticket-answer-text').value") == \
+        "Send us a photo, please."
+    assert console.js("document.getElementById('ticket-answer-send').disabled") is True
+    # Only Ada's answer was mailed.
+    mail = wait_for_mail(mail_sink, email)
+    assert "A new lamp is on its way." in mail["text"]
+    assert "photo" not in mail["text"]

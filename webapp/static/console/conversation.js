@@ -9,12 +9,14 @@ import { hideTransfer } from "./transfer.js";
 import { markDelivered, showPending, updateCount } from "./reply.js";
 import { drawSentiment, renderTimeline } from "./chart.js";
 import { markOnScreenRead, refreshUnread } from "./alerts.js";
+import { closeTicket } from "./tickets.js";
 
 export async function openConversation(conversationId) {
   const seq = ++state.openSeq;
   const view = await api("GET", conversationPath(conversationId));
   if (seq !== state.openSeq || !state.me) return;   // another one was opened meanwhile
   closeConversation();
+  closeTicket();
   state.open = {
     id: conversationId,
     view,

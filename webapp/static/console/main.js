@@ -17,6 +17,8 @@ import { hideTransfer, release, showTransfer, transfer } from "./transfer.js";
 import { sendReply, updateCount } from "./reply.js";
 import { adminAct, closeTeamAdmin, createAccount, openTeamAdmin } from "./team.js";
 import { onVisibilityChange, toggleDesktop, toggleSound, wakeAudio } from "./alerts.js";
+import { answerTicket, chooseStatus, closeTicket, closeTicketForGood, saveEmail,
+         updateAnswerCount } from "./tickets.js";
 
 function wire() {
   $("login-form").addEventListener("submit", signIn);
@@ -59,8 +61,27 @@ function wire() {
   });
 }
 
+function wireTickets() {
+  for (const tab of document.querySelectorAll(".ticket-tab")) {
+    tab.addEventListener("click", () => chooseStatus(tab.dataset.status));
+  }
+  $("ticket-answer-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    act(null, answerTicket);   // it disables the button itself
+  });
+  $("ticket-answer-text").addEventListener("input", updateAnswerCount);
+  $("ticket-email-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    act(event.submitter, saveEmail);
+  });
+  $("ticket-close").addEventListener("click", () => act(null, closeTicketForGood));
+  $("ticket-hide").addEventListener("click", closeTicket);
+  $("ticket-back").addEventListener("click", closeTicket);   // narrow screens only
+}
+
 async function boot() {
   wire();
+  wireTickets();
   try {
     const reply = await api("GET", "/api/me");
     startSession(reply.agent, (reply.conversations || []).length);

@@ -9,6 +9,7 @@ import { loadAgents } from "./transfer.js";
 import { loadCanned } from "./reply.js";
 import { closeTeamAdmin, isAdmin } from "./team.js";
 import { loadAlertSettings, updateTitle } from "./alerts.js";
+import { closeTicket, startTickets } from "./tickets.js";
 
 const HEARTBEAT_MS = 15000;   // the server hands an agent's conversations back after 60 s without one
 
@@ -55,6 +56,7 @@ export function startSession(agent, conversationCount) {
   openQueueFeed();
   loadCanned().catch((error) => showError(error.message));
   loadAgents().catch((error) => showError(error.message));
+  startTickets();
 }
 
 function stopSession() {
@@ -63,6 +65,7 @@ function stopSession() {
   if (state.queueFeed) state.queueFeed.close();
   state.queueFeed = null;
   closeConversation();
+  closeTicket();
   closeTeamAdmin();
   $("new-agent-form").reset();
   $("manage-team").hidden = true;

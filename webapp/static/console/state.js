@@ -17,6 +17,8 @@ export const state = {
   heard: null,            // what the last snapshot held, to tell what is new in the next
   arrivedWhileHidden: false,   // customers joined the queue since the tab was last looked at
   audio: null,            // AudioContext, made once sound is on
+  // The Tickets view: the status listed, the ticket on screen, the answer's limit (from the API).
+  tickets: { status: "open", open: null, maxChars: null },
 };
 
 export function agentName(agentId) {
