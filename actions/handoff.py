@@ -31,6 +31,12 @@ ASKED_FOR_A_PERSON = "customer asked for a person"
 # The slot a form asking for the customer's email fills (when the domain has one): the
 # ticket's answer is mailed there.
 TICKET_EMAIL_SLOT = "ticket_email"
+# Set by ticket_form when there is no email for the answer (the customer said no, or no
+# usable address after the tries allowed): the team can then answer only in the chat.
+TICKET_WITHOUT_EMAIL_SLOT = "ticket_without_email"
+TICKET_EMAIL_ATTEMPTS_SLOT = "ticket_email_attempts"
+# The key in the session's metadata under which a channel may name the customer's email.
+CUSTOMER_EMAIL_KEY = "customer_email"
 
 
 @lru_cache(maxsize=1)
@@ -46,9 +52,23 @@ def ticket_store() -> TicketStore:
     return TicketStore(redis_client(), CustomerLimits.from_env().max_message_chars)
 
 
-def _ticket_email(tracker: Tracker) -> Optional[str]:
-    """The email the customer gave for the answer, if it is one (else no mail is sent)."""
-    email = tracker.get_slot(TICKET_EMAIL_SLOT)
+def trusted_customer_email(tracker: Tracker) -> Optional[str]:
+    """The customer's email as the channel knows it, from the session's metadata.
+
+    Only a signed customer token may put it there (a channel that has verified who the
+    customer is); today no channel sets it, so this is read if present and nothing more."""
+    metadata = tracker.get_slot("session_started_metadata") or {}
+    email = metadata.get(CUSTOMER_EMAIL_KEY) if isinstance(metadata, dict) else None
+    return _usable_email(email)
+
+
+def reply_email(tracker: Tracker) -> Optional[str]:
+    """Where the team's answer to a left message is mailed: the address the channel knows,
+    else the one the customer gave; None when neither is usable (the answer stays in chat)."""
+    return trusted_customer_email(tracker) or _usable_email(tracker.get_slot(TICKET_EMAIL_SLOT))
+
+
+def _usable_email(email: Any) -> Optional[str]:
     if not isinstance(email, str) or not email.strip():
         return None
     try:
@@ -157,12 +177,19 @@ class ActionCreateTicket(Action):
     ) -> List[EventType]:
         message = tracker.get_slot("ticket_message") or ""
         queue = handoff_queue()
-        done = [SlotSet("ticket_message", None), SlotSet("handoff_unavailable", False)]
+        done = [SlotSet("ticket_message", None), SlotSet("handoff_unavailable", False),
+                SlotSet(TICKET_EMAIL_SLOT, None), SlotSet(TICKET_WITHOUT_EMAIL_SLOT, None),
+                SlotSet(TICKET_EMAIL_ATTEMPTS_SLOT, 0)]
         if not await _may_leave_a_ticket(queue, tracker):
             dispatcher.utter_message(response="utter_ticket_too_many")
             return done
         packet = packet_for(tracker, "left a message: no person was available")
+        email = reply_email(tracker)
         # The channel already refuses lines over the same limit, so the store accepts it.
-        ticket = await ticket_store().create(packet, message, email=_ticket_email(tracker))
+        ticket = await ticket_store().create(packet, message, email=email)
         dispatcher.utter_message(response="utter_ticket_created", ticket_id=ticket.reference)
+        if email:
+            dispatcher.utter_message(response="utter_ticket_reply_by_email", email=email)
+        else:
+            dispatcher.utter_message(response="utter_ticket_reply_in_chat")
         return done

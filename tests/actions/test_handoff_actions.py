@@ -8,10 +8,15 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from redis import asyncio as aioredis
 
-from actions.handoff import TICKET_EMAIL_SLOT, ActionCreateTicket, ActionHandoff
+from actions.handoff import (
+    TICKET_EMAIL_SLOT,
+    TICKET_WITHOUT_EMAIL_SLOT,
+    ActionCreateTicket,
+    ActionHandoff,
+)
 from router import keys
 from router.tickets import OPEN, TicketStore, is_reference
-from tests.factories import domain, responses, tracker
+from tests.factories import domain, responses, slot_events, tracker
 
 
 async def test_with_an_agent_online_the_conversation_is_queued_and_paused(
@@ -73,7 +78,7 @@ async def test_a_left_message_becomes_a_ticket_with_the_context(
     t = tracker("my parcel never came", slots={"ticket_message": "my parcel never came",
                                                "order_id": "482913"})
     await ActionCreateTicket().run(dispatcher, t, domain())
-    assert responses(dispatcher) == ["utter_ticket_created"]
+    assert responses(dispatcher) == ["utter_ticket_created", "utter_ticket_reply_in_chat"]
     [ticket] = await TicketStore(action_redis, 2000).with_status(OPEN, 10)
     # The customer hears the short reference, which finds the ticket.
     assert dispatcher.messages[0]["ticket_id"] == ticket.reference
@@ -87,9 +92,55 @@ async def test_an_email_the_customer_gave_goes_with_the_ticket(
 ) -> None:
     t = tracker("call me", slots={"ticket_message": "call me"})
     t.slots[TICKET_EMAIL_SLOT] = " jo@example.org "
-    await ActionCreateTicket().run(CollectingDispatcher(), t, domain())
+    dispatcher = CollectingDispatcher()
+    events = await ActionCreateTicket().run(dispatcher, t, domain())
     [ticket] = await TicketStore(action_redis, 2000).with_status(OPEN, 10)
     assert ticket.email == "jo@example.org"
+    # The customer hears where the answer goes, with the address to catch a typo.
+    assert responses(dispatcher) == ["utter_ticket_created", "utter_ticket_reply_by_email"]
+    assert dispatcher.messages[1]["email"] == "jo@example.org"
+    # The next message starts with a clean question.
+    assert slot_events(events)[TICKET_EMAIL_SLOT] is None
+
+
+async def test_without_an_email_the_bot_says_the_answer_comes_only_in_the_chat(
+    action_redis: aioredis.Redis,
+) -> None:
+    t = tracker("no", intent="deny", slots={"ticket_message": "my parcel never came",
+                                            TICKET_WITHOUT_EMAIL_SLOT: True})
+    dispatcher = CollectingDispatcher()
+    events = await ActionCreateTicket().run(dispatcher, t, domain())
+    assert responses(dispatcher) == ["utter_ticket_created", "utter_ticket_reply_in_chat"]
+    [ticket] = await TicketStore(action_redis, 2000).with_status(OPEN, 10)
+    assert ticket.email is None
+    assert slot_events(events)[TICKET_WITHOUT_EMAIL_SLOT] is None
+
+
+async def test_the_email_the_channel_knows_goes_with_the_ticket_unasked(
+    action_redis: aioredis.Redis,
+) -> None:
+    t = tracker("call me", slots={"ticket_message": "call me", "session_started_metadata": {
+        "customer_email": "Jo@Example.org"}})
+    dispatcher = CollectingDispatcher()
+    await ActionCreateTicket().run(dispatcher, t, domain())
+    [ticket] = await TicketStore(action_redis, 2000).with_status(OPEN, 10)
+    assert ticket.email == "Jo@Example.org"
+    assert responses(dispatcher) == ["utter_ticket_created", "utter_ticket_reply_by_email"]
+
+
+@pytest.mark.parametrize("metadata", [{"customer_email": "jo at example"},
+                                      {"customer_email": 42}, {"customer_email": ""},
+                                      "jo@example.org", None])
+async def test_session_metadata_without_a_usable_email_is_ignored(
+    action_redis: aioredis.Redis, metadata: object,
+) -> None:
+    t = tracker("call me", slots={"ticket_message": "call me",
+                                  "session_started_metadata": metadata})
+    dispatcher = CollectingDispatcher()
+    await ActionCreateTicket().run(dispatcher, t, domain())
+    [ticket] = await TicketStore(action_redis, 2000).with_status(OPEN, 10)
+    assert ticket.email is None
+    assert responses(dispatcher) == ["utter_ticket_created", "utter_ticket_reply_in_chat"]
 
 
 async def test_an_email_that_is_not_one_leaves_the_ticket_without_mail(
@@ -100,7 +151,7 @@ async def test_an_email_that_is_not_one_leaves_the_ticket_without_mail(
     t.slots[TICKET_EMAIL_SLOT] = "jo at example"
     dispatcher = CollectingDispatcher()
     await ActionCreateTicket().run(dispatcher, t, domain())
-    assert responses(dispatcher) == ["utter_ticket_created"]
+    assert responses(dispatcher) == ["utter_ticket_created", "utter_ticket_reply_in_chat"]
     [ticket] = await TicketStore(action_redis, 2000).with_status(OPEN, 10)
     assert ticket.email is None
 
@@ -170,6 +221,7 @@ async def test_one_client_leaves_only_so_many_messages_an_hour(
         dispatcher = CollectingDispatcher()
         await ActionCreateTicket().run(dispatcher, t, domain())
         said.append(responses(dispatcher))
-    assert said == [["utter_ticket_created"]] * 2 + [["utter_ticket_too_many"]]
+    assert said == [["utter_ticket_created", "utter_ticket_reply_in_chat"]] * 2 + [
+        ["utter_ticket_too_many"]]
     assert await TicketStore(action_redis, 2000).count(OPEN) == 2
     assert 0 < await action_redis.ttl(keys.tickets_by_client("same-address")) <= 3600
