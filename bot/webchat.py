@@ -29,25 +29,15 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot.customer_input import CustomerGate, Refusal, client_key
+from router.webchat_keys import SECRET_VARIABLE, owns, session_key
 
 log = logging.getLogger(__name__)
 
-PAGE_METADATA = ("agent_name", "queue", "handoff", "status_update")
-SECRET_VARIABLE = "WEBCHAT_SECRET"
+# relay_id: a person's line's id, so a returning page can tell which lines it already has.
+PAGE_METADATA = ("agent_name", "queue", "handoff", "status_update", "relay_id")
 # Origins (scheme://host:port) whose pages may open the socket, comma-separated.
 ORIGINS_VARIABLE = "CHAT_ORIGINS"
 SESSION = "conversation_id"  # the socket's proven conversation, in its socket.io session
-
-
-def session_key(secret: str, conversation_id: str) -> str:
-    """The key that proves a conversation is yours: only the server can make it."""
-    return hmac.new(secret.encode(), b"webchat-conversation:" + conversation_id.encode(),
-                    hashlib.sha256).hexdigest()
-
-
-def owns(secret: str, conversation_id: Any, key: Any) -> bool:
-    return (isinstance(conversation_id, str) and isinstance(key, str) and 0 < len(key) <= 128
-            and hmac.compare_digest(key, session_key(secret, conversation_id)))
 
 
 def client_ref(secret: str, address: str) -> str:

@@ -19,8 +19,8 @@ from typing import Dict, List, Optional
 
 from actions.server import SECRET_ENV as ACTION_SECRET_ENV
 from bot.webchat import ORIGINS_VARIABLE as CHAT_ORIGINS_ENV
-from bot.webchat import SECRET_VARIABLE as WEBCHAT_SECRET_ENV
 from router.customer_limits import CustomerLimits
+from router.webchat_keys import SECRET_VARIABLE as WEBCHAT_SECRET_ENV
 from stack.mail_sink import EmbeddedMailSink, MailSinkDidNotStart
 from stack.private_files import PRIVATE_UMASK, make_private_dir, read_or_make_secret
 from stack.processes import Service, ServiceDidNotStart, base_env, python_module, tail

@@ -8,8 +8,9 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 from rasa.core.channels.channel import UserMessage
 
 from bot.customer_input import CustomerGate
-from bot.webchat import WebChatInput, client_ref, owns, session_key
+from bot.webchat import WebChatInput, client_ref
 from router.customer_limits import CustomerLimits
+from router.webchat_keys import owns, session_key
 
 SECRET = "webchat-test-secret"
 

@@ -15,7 +15,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from router.agents.directory import AgentDirectory
 from router.relay import housekeeping
 from router.relay.outbox import DeliveryWorker
-from webapp import admin, auth, console, customer, operations, tickets
+from webapp import admin, auth, console, customer, missed_lines, operations, tickets
 from webapp.requests import MAX_BODY_BYTES, check_path_ids, check_readable_headers
 from webapp.services import SERVICES, Services
 from webapp.settings import WebSettings
@@ -144,6 +144,6 @@ def create_app(settings: WebSettings) -> web.Application:
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_services)
     app.cleanup_ctx.append(_background)
-    for module in (customer, auth, console, admin, operations, tickets):
+    for module in (customer, auth, console, admin, operations, tickets, missed_lines):
         module.add_routes(app)
     return app

@@ -10,6 +10,7 @@ from typing import Mapping, Optional
 
 from router.handoff.ordering import QueueSettings
 from router.mail import SmtpAddress
+from router.webchat_keys import SECRET_VARIABLE as WEBCHAT_SECRET_VARIABLE
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class WebSettings:
     # Where this service reaches Rasa's HTTP API (agent lines, resume), and its token.
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str = ""
+    # Checks the key a returning chat page proves its conversation with (router/webchat_keys.py).
+    webchat_secret: str = ""
     # A signed-in agent stays signed in this long after their last request.
     session_ttl_seconds: int = 8 * 3600
     # Mark the cookie Secure (send it over HTTPS only): on whenever the console is public.
@@ -63,6 +66,7 @@ class WebSettings:
             rasa_port=int(env.get("RASA_PORT", cls.rasa_port)),
             rasa_url=env.get("RASA_URL", cls.rasa_url),
             rasa_token=env.get("RASA_TOKEN", ""),
+            webchat_secret=env.get(WEBCHAT_SECRET_VARIABLE, ""),
             session_ttl_seconds=int(env.get("AGENT_SESSION_TTL", cls.session_ttl_seconds)),
             secure_cookies=env.get("SECURE_COOKIES", "") in ("1", "true", "yes"),
             first_admin_password_file=Path(admin_file) if admin_file else None,

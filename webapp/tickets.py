@@ -113,7 +113,9 @@ async def answer_ticket(request: web.Request) -> web.Response:
 async def _put_in_chat(request: web.Request, ticket: Ticket, agent_name: str) -> None:
     line = ANSWER_LINE.format(agent_name=agent_name, reference=ticket.reference,
                               answer=ticket.answer)
-    metadata = {"agent_name": agent_name, "ticket": ticket.reference}
+    # relay_id: one id per answer, so a returning chat page shows it once (missed_lines.py).
+    metadata = {"agent_name": agent_name, "ticket": ticket.reference,
+                "relay_id": f"ticket-{ticket.reference}"}
     await services(request).outbox.put(ticket.conversation_id, line_command(line, metadata))
 
 

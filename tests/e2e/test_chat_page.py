@@ -6,6 +6,8 @@ from typing import Iterator
 
 import pytest
 
+from stack.redis_server import EmbeddedRedis
+from tests.e2e.agents import AgentClient, create_agent
 from tests.e2e.browser import Browser, running_browser
 from tests.e2e.conftest import RunningBot
 
@@ -325,3 +327,31 @@ def test_a_new_place_in_line_updates_the_status_line_without_a_new_bubble(
     status = browser.wait_for("document.getElementById('handoff-status').textContent")
     assert "you are number 2" in status and "about 3 minutes" in status
     assert browser.js("document.querySelectorAll('.message').length") == bubbles
+
+
+def test_a_persons_reply_sent_while_the_page_was_closed_is_there_when_it_comes_back(
+    fresh_shop: RunningBot, browser: Browser, redis_server: EmbeddedRedis,
+) -> None:
+    create_agent(redis_server.url, "nia", "Nia")
+    nia = AgentClient(fresh_shop.web_url, "nia")
+    try:
+        browser.open(fresh_shop.web_url + "/")
+        browser.wait_for(ONLINE)
+        type_and_send(browser, "I want to talk to a human")
+        wait_for_bot_line(browser, "bring in a person")
+        conversation_id = browser.js("JSON.parse(localStorage.getItem('pinecone-chat'))"
+                                     ".sessionId")
+        nia.claim(conversation_id)
+        browser.open("about:blank")  # the customer closes the page
+        nia.say(conversation_id, "Sorry for the wait: your parcel arrives tomorrow.")
+        nia.wait_for_line(conversation_id, "Sorry for the wait: your parcel arrives tomorrow.")
+        agent_lines = ("[...document.querySelectorAll('.message--agent .message__text')]"
+                       ".map(e => e.textContent)")
+        for _ in range(2):  # back, and once more: the line is there, once
+            browser.open(fresh_shop.web_url + "/")
+            browser.wait_for(ONLINE)
+            lines = browser.wait_for(agent_lines, check=lambda found: any(
+                "arrives tomorrow" in line for line in found or []))
+            assert sum("arrives tomorrow" in line for line in lines) == 1
+    finally:
+        nia.call("POST", "/api/auth/logout", {})

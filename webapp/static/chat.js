@@ -245,7 +245,7 @@ function onBotMessage(payload) {
   // (channels without a status line show its text instead).
   if (payload.text && !metadata.status_update) {
     record({ who: metadata.agent_name ? "agent" : "bot", text: payload.text,
-             name: metadata.agent_name || undefined });
+             name: metadata.agent_name || undefined, relayId: metadata.relay_id || undefined });
   }
   const buttons = payload.quick_replies || payload.buttons;
   if (buttons && buttons.length) renderButtons(buttons);
@@ -258,11 +258,32 @@ function onSessionConfirmed(session) {
     record({ who: "notice", text: "This is a new conversation: earlier messages above stay here for you to read." });
     setHandoff(null);
   }
+  const resumed = state.sessionId === session.session_id;
   state.sessionId = session.session_id;
   state.sessionKey = session.session_key;
   state.confirmed = true;
   persist();
   flush();
+  if (resumed) fetchMissedLines().catch(() => {});   // best effort: asked again next time
+}
+
+// What a person said while this page was closed (an agent's reply, a ticket's answer): the
+// server keeps it; we show the lines we do not have yet, in order.
+const MISSED_MARGIN_SECONDS = 300;   // clocks differ: ask a little further back, skip duplicates
+async function fetchMissedLines() {
+  const times = state.transcript.filter((entry) => entry.time).map((entry) => entry.time);
+  const since = times.length ? Math.max(0, Math.max(...times) / 1000 - MISSED_MARGIN_SECONDS) : 0;
+  const reply = await fetch("/api/chat/missed", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ session_id: state.sessionId, session_key: state.sessionKey, since }),
+  });
+  if (!reply.ok) return;
+  const { lines } = await reply.json();
+  const have = new Set(state.transcript.map((entry) => entry.relayId).filter(Boolean));
+  for (const line of lines || []) {
+    if (!line.metadata || have.has(line.metadata.relay_id)) continue;
+    onBotMessage(line);
+  }
 }
 
 function sleep(ms) {
