@@ -3,6 +3,7 @@ transfer, resolve, hand back), with live feeds for the console page."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -17,18 +18,20 @@ from redis.asyncio.client import PubSub
 
 from router import keys
 from router.agents.directory import PRESENCES, Agent
+from router.customer_limits import CustomerLimits
 from router.handoff.queue import HANDED_BACK, RESOLVED, QueueError
 from router.handoff.view import conversation_view
+from router.live_settings import merged
 from router.plain_words import channel_name, handoff_sentence
 from router.relay.notices import joined_notice
 from router.relay.outbox import line_command, resume_command
+from router.scoring.settings import ScorerSettings, SettingsError
 from webapp import sse
 from webapp.auth import agent_required, current, signed_in
 from webapp.requests import json_body, text_field
 from webapp.services import Services, services
 
 CANNED_FILE = Path(__file__).parent / "canned_responses.yml"
-MAX_MESSAGE_LENGTH = 2000
 # The live queue is re-sent at least this often (waiting times grow), and at once on a change.
 QUEUE_REFRESH_SECONDS = 10.0
 # A live stream makes sure its session is still valid at least this often: signing out, a new
@@ -65,7 +68,19 @@ async def snapshot(svc: Services, agent: Agent, now: float) -> Dict[str, Any]:
         load = len(await svc.directory.conversations(member.id))
         team.append({**member.public(), "conversations": load})
     return {"waiting": [w.as_dict(now) for w in await svc.queue.waiting()], "mine": mine,
-            "team": team, "me": agent.public()}
+            "team": team, "me": agent.public(), "limits": await console_limits(svc)}
+
+
+async def console_limits(svc: Services) -> Dict[str, Any]:
+    """What the console's colours and counters follow, read live (an admin's change shows
+    within one snapshot), so the page holds no copy of a threshold or a limit."""
+    try:
+        settings = merged(json.loads(await svc.redis.get(keys.ROUTER_SETTINGS) or "{}"))
+    except (ValueError, SettingsError):
+        settings = ScorerSettings()  # the router falls back to its defaults too
+    return {"concern_threshold": settings.concern_threshold,
+            "handoff_threshold": settings.handoff_threshold,
+            "max_message_chars": CustomerLimits.from_env().max_message_chars}
 
 
 def _customer_lines(state: Dict[str, str]) -> Dict[str, Any]:
@@ -213,7 +228,8 @@ def _is_stream_id(value: str) -> bool:
 async def send_message(request: web.Request) -> web.Response:
     t = await target(request)
     body = await json_body(request)
-    text = text_field(body, "text", max_length=MAX_MESSAGE_LENGTH) or ""
+    text = text_field(body, "text",
+                      max_length=CustomerLimits.from_env().max_message_chars) or ""
     request_id = text_field(body, "request_id", required=False, max_length=64)
     relay_id = request_id or uuid.uuid4().hex
     metadata = {"agent_name": t.agent.name, "agent_id": t.agent.id, "relay_id": relay_id}

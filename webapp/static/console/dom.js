@@ -4,6 +4,8 @@
 // textContent, never as HTML (the page's CSP allows no inline code, and customer text must
 // never become markup).
 
+import { state } from "./state.js";
+
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 export const $ = (id) => document.getElementById(id);
@@ -58,10 +60,14 @@ export function formatScore(score) {
   return value === null ? "–" : value.toFixed(2);
 }
 
-// Matches the scorer's thresholds: 0.3 flags a turn, 0.6 hands off.
+// Coloured by the scorer's live thresholds (state.limits, from the queue snapshot): at the
+// concern threshold a turn is flagged, at the handoff threshold a person is brought in.
 export function scoreClass(score) {
   const value = num(score) || 0;
-  return value >= 0.6 ? "score score--high" : value >= 0.3 ? "score score--concern" : "score";
+  const limits = state.limits;
+  if (!limits) return "score";
+  return value >= limits.handoff_threshold ? "score score--high"
+    : value >= limits.concern_threshold ? "score score--concern" : "score";
 }
 
 export function formatTime(timestamp) {

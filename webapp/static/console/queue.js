@@ -44,6 +44,8 @@ function onSnapshot(snapshot) {
   if (!state.me) return;
   state.snapshot = snapshot;
   state.snapshotAt = performance.now();
+  state.limits = snapshot.limits || state.limits;
+  if (state.limits) document.getElementById("reply-text").maxLength = state.limits.max_message_chars;
   // The team list is read afresh for every snapshot, so it has our current presence.
   const meNow = (snapshot.team || []).find((agent) => agent.id === state.me.id) || snapshot.me;
   if (meNow) state.me = { ...state.me, ...meNow };

@@ -9,7 +9,8 @@ import { appendToTranscript, lineElement, ownsOpenConversation,
 
 const RETRY_MAX_MS = 15000;   // longest pause between retries of a reply that could not be posted
 
-const MAX_REPLY = 2000;       // the API's limit on one message
+// The API's limit on one line, from the queue snapshot (the server checks it anyway).
+const maxReply = () => (state.limits ? state.limits.max_message_chars : null);
 
 function newRequestId() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -23,8 +24,9 @@ export function sendReply(event) {
   const input = $("reply-text");
   const text = input.value.trim();
   if (!open || !text || !ownsOpenConversation()) return;
-  if (text.length > MAX_REPLY) {
-    showError(`A message is at most ${MAX_REPLY} characters; this one is ${text.length}.`);
+  const limit = maxReply();
+  if (limit && text.length > limit) {
+    showError(`A message is at most ${limit} characters; this one is ${text.length}.`);
     return;
   }
   // The request id makes the POST safe to repeat: the server relays it once however often
@@ -114,7 +116,7 @@ export function markDelivered(line) {
 
 export function updateCount() {
   const length = $("reply-text").value.length;
-  $("reply-count").textContent = `${length} / ${MAX_REPLY}`;
+  $("reply-count").textContent = maxReply() ? `${length} / ${maxReply()}` : `${length}`;
 }
 
 // ---- Canned responses

@@ -4,6 +4,8 @@
 export const state = {
   me: null,               // the signed-in agent, as /api/me and the queue snapshot describe them
   snapshot: null,         // the latest queue snapshot
+  // The scorer's live thresholds and the longest line, from each snapshot (no copies here).
+  limits: null,
   snapshotAt: 0,          // when it arrived (performance.now()), so wait times tick locally
   timers: [],             // heartbeat and clock, stopped on sign-out
   queueFeed: null,        // EventSource of queue snapshots
