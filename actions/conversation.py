@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Awaitable, Callable, List, TypeVar
+from typing import Awaitable, Callable, List, Optional, TypeVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -56,3 +56,8 @@ class ActionResetOrderForms(Action):
     ) -> List[EventType]:
         resets = [SlotSet(slot, None) for slot in FORM_ANSWER_SLOTS]
         return resets + [SlotSet("order_id_attempts", 0), SlotSet("remembered_order_id", None)]
+
+
+def latest_intent(tracker: Tracker) -> Optional[str]:
+    """The intent the NLU read in the customer's latest message, if any."""
+    return (tracker.latest_message.get("intent") or {}).get("name")

@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from redis import asyncio as aioredis
 
-from actions.conversation import FORM_ANSWER_SLOTS
+from actions.conversation import FORM_ANSWER_SLOTS, latest_intent
 from actions.settings import shop_settings
 from bot.customer_input import CLIENT_KEY
 from router import keys
@@ -127,7 +127,7 @@ HANDOFF_INTRO_PREFIX = "utter_handoff_intro_"
 
 def _say_why_a_person(dispatcher: CollectingDispatcher, tracker: Tracker,
                       domain: DomainDict) -> None:
-    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    intent = latest_intent(tracker)
     intro = f"{HANDOFF_INTRO_PREFIX}{intent}"
     if intent and intro in (domain.get("responses") or {}):
         dispatcher.utter_message(response=intro)

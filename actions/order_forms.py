@@ -21,6 +21,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import ownership, shop_rules
+from actions.conversation import latest_intent
 from actions.handoff import redis_client
 from actions.settings import shop_settings
 from actions.shop import shop, today
@@ -79,7 +80,7 @@ class _OrderNumberSteps:
             return {}
         if next(tracker.get_latest_entity_values("order_id"), None):
             return {}  # the domain's entity mapping already fills it
-        intent = _latest_intent(tracker)
+        intent = latest_intent(tracker)
         remembered = tracker.get_slot("remembered_order_id")
         if remembered and intent == "affirm":
             return {"order_id": remembered}
@@ -113,12 +114,8 @@ class _OrderNumberSteps:
         return {"order_id": order_id, "order_id_attempts": 0}
 
 
-def _latest_intent(tracker: Tracker) -> Optional[str]:
-    return (tracker.latest_message.get("intent") or {}).get("name")
-
-
 def _without_number(dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[str, Any]:
-    if tracker.get_slot("remembered_order_id") and _latest_intent(tracker) == "deny":
+    if tracker.get_slot("remembered_order_id") and latest_intent(tracker) == "deny":
         # "No, another order": forget the remembered one and ask plainly.
         return {"order_id": None, "remembered_order_id": None}
     dispatcher.utter_message(response="utter_order_id_missing")
@@ -129,7 +126,7 @@ def _given_just_now(tracker: Tracker, order_id: str) -> bool:
     """Did the customer name or confirm this order in their latest message?"""
     text = shop_rules.normalise_order_id(tracker.latest_message.get("text") or "")
     remembered = tracker.get_slot("remembered_order_id")
-    confirmed = _latest_intent(tracker) == "affirm" and remembered == order_id
+    confirmed = latest_intent(tracker) == "affirm" and remembered == order_id
     return order_id in text or confirmed
 
 
@@ -171,7 +168,7 @@ class _OwnerEmailSteps(_OrderNumberSteps):
             return {}  # the domain's entity mapping already fills it
         if next(tracker.get_latest_entity_values("order_id"), None):
             return {}  # another order after all: the form asks for that one's email
-        if _latest_intent(tracker) in ANSWER_INTENTS:
+        if latest_intent(tracker) in ANSWER_INTENTS:
             return {ownership.EMAIL_SLOT: NO_EMAIL}  # validation explains and counts the try
         # A new question, "never mind" or a request for a person: the form steps aside.
         return {}

@@ -10,13 +10,14 @@ When the channel already knows the customer's email (actions/handoff.py), nothin
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.conversation import latest_intent
 from actions.handoff import (
     TICKET_EMAIL_ATTEMPTS_SLOT,
     TICKET_EMAIL_SLOT,
@@ -57,7 +58,7 @@ class ValidateTicketForm(FormValidationAction):
         if next(tracker.get_latest_entity_values("email"), None):
             return {}  # the domain's entity mapping already fills it
         text = tracker.latest_message.get("text") or ""
-        intent = _latest_intent(tracker)
+        intent = latest_intent(tracker)
         meant_as_email = _EMAIL_LIKE_WORD.search(text)
         if meant_as_email and intent not in ("nevermind", "request_human"):
             return {TICKET_EMAIL_SLOT: meant_as_email.group()}
@@ -79,13 +80,9 @@ class ValidateTicketForm(FormValidationAction):
                 return {TICKET_EMAIL_SLOT: checked_email(given), TICKET_EMAIL_ATTEMPTS_SLOT: 0}
             except BadTicketInput:
                 return _failed_try(dispatcher, tracker, "utter_ticket_email_malformed", given)
-        if _latest_intent(tracker) == "deny":
+        if latest_intent(tracker) == "deny":
             return {TICKET_EMAIL_SLOT: None, TICKET_WITHOUT_EMAIL_SLOT: True}
         return _failed_try(dispatcher, tracker, "utter_ticket_email_missing", given)
-
-
-def _latest_intent(tracker: Tracker) -> Optional[str]:
-    return (tracker.latest_message.get("intent") or {}).get("name")
 
 
 def _failed_try(dispatcher: CollectingDispatcher, tracker: Tracker, response: str,
