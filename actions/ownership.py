@@ -23,6 +23,7 @@ from actions.settings import shop_settings
 from actions.shop import shop
 from actions.store import Order
 from router import keys
+from router.counting import count_in_window
 
 EMAIL_SLOT = "order_email"
 EMAIL_ATTEMPTS_SLOT = "order_email_attempts"
@@ -60,11 +61,7 @@ async def guessed_too_often(redis: aioredis.Redis, order_id: str) -> bool:
 
 
 async def count_wrong_guess(redis: aioredis.Redis, order_id: str) -> None:
-    key = keys.order_email_guesses(order_id)
-    async with redis.pipeline(transaction=True) as tx:
-        tx.set(key, 0, ex=GUESS_WINDOW_SECONDS, nx=True)  # the hour starts at the first
-        tx.incr(key)
-        await tx.execute()
+    await count_in_window(redis, keys.order_email_guesses(order_id), GUESS_WINDOW_SECONDS)
 
 
 async def is_confirmed(tracker: Tracker, order: Order) -> bool:

@@ -14,6 +14,7 @@ from redis import asyncio as aioredis
 
 from router import keys
 from router.clean_text import lua_json
+from router.counting import count_in_window
 from router.handoff.ordering import QueueSettings, estimated_wait_minutes, queue_score
 from router.handoff.scripts import Scripts
 from router.plain_words import channel_name, handoff_sentence
@@ -109,13 +110,7 @@ class HandoffQueue:
         """Counts one handoff (or, with `counter=keys.tickets_by_client`, one ticket) for
         `client`; False once it had `limit` in the window (from its first), so one client
         cannot fill the queue."""
-        key = counter(client)
-        async with self.redis.pipeline(transaction=True) as tx:
-            # The window starts with the first handoff (SET NX), and INCR keeps its expiry.
-            tx.set(key, 0, ex=window_seconds, nx=True)
-            tx.incr(key)
-            _, count = await tx.execute()
-        return int(count) <= limit
+        return await count_in_window(self.redis, counter(client), window_seconds) <= limit
 
     async def length(self) -> int:
         return int(await self.redis.zcard(keys.HANDOFF_QUEUE))
