@@ -37,8 +37,13 @@ class ActionWelcomeBack(Action):
         agent = tracker.get_slot("handoff_agent") or "Our team"
         outcome = tracker.get_slot("handoff_outcome")
         if outcome == "expired":
-            dispatcher.utter_message(response="utter_welcome_back_expired",
-                                     handoff={"state": "with_bot"})
+            reference = tracker.get_slot("handoff_ticket")
+            if reference:
+                dispatcher.utter_message(response="utter_welcome_back_expired_with_reference",
+                                         ticket_id=reference, handoff={"state": "with_bot"})
+            else:
+                dispatcher.utter_message(response="utter_welcome_back_expired",
+                                         handoff={"state": "with_bot"})
         elif outcome == "resolved":
             dispatcher.utter_message(response="utter_welcome_back_resolved", agent=agent,
                                      buttons=rating_buttons(),

@@ -183,6 +183,15 @@ class TicketStore:
                 return False
         return True
 
+    async def withdraw(self, reference: str) -> None:
+        """Removes a ticket nobody was ever told about (its conversation was taken by a
+        person while it was being made): never one a customer or an agent has seen."""
+        ticket = await self.get(reference)
+        async with self.redis.pipeline(transaction=True) as tx:
+            tx.delete(keys.ticket(ticket.reference))
+            tx.zrem(keys.tickets_with_status(ticket.status), ticket.reference)
+            await tx.execute()
+
     # --- Reading ----------------------------------------------------------------------
     async def get(self, reference: str) -> Ticket:
         return await _read(self.redis, reference)

@@ -166,12 +166,14 @@ class HandoffQueue:
         return _checked(status, value)
 
     async def release(self, conversation_id: str, now: float, outcome: str,
-                      resume_command: Dict[str, Any], by_agent: Optional[str]) -> str:
+                      resume_command: Dict[str, Any], by_agent: Optional[str],
+                      only_if_waiting: bool = False) -> str:
         """The bot takes over again (resolved or handed back); `resume_command` goes to the
-        relay outbox in the same step. Returns the agent who had it ('' if it was waiting)."""
+        relay outbox in the same step. Returns the agent who had it ('' if it was waiting).
+        `only_if_waiting`: refused ("not_waiting") once a person has taken it."""
         status, value = await self.scripts.run(
             "release", conversation_id, by_agent or "", now, outcome,
-            lua_json(resume_command))
+            lua_json(resume_command), "1" if only_if_waiting else "")
         return _checked(status, value)
 
     async def agent_gone(self, agent_id: str, now: float,

@@ -61,18 +61,24 @@ async def return_lost_agents(queue: HandoffQueue, outbox: Outbox, now: float) ->
 
 async def expire_waiting(queue: HandoffQueue, tickets: TicketStore, now: float,
                          waiting: Optional[List[Waiting]] = None) -> int:
-    """Customers waiting longer than `max_wait` become tickets; the bot tells them so."""
+    """Customers waiting longer than `max_wait` become tickets; the bot tells them so, with
+    the ticket's reference. The ticket is made first, so the reference can travel with the
+    command that hands the conversation back to the bot (one step: either both happen or the
+    customer is still waiting)."""
     expired = 0
     for entry in await queue.waiting() if waiting is None else waiting:
         if now - entry.enqueued_at < queue.settings.max_wait:
             continue  # the line is ordered by score, not age: look at everyone
+        ticket = await tickets.create(entry.packet or {"conversation_id": entry.conversation_id},
+                                      WAITED_TOO_LONG, now=now)
         try:
             await queue.release(entry.conversation_id, now, EXPIRED,
-                                resume_command(EXPIRED, ""), by_agent=None)
+                                resume_command(EXPIRED, "", ticket.reference), by_agent=None,
+                                only_if_waiting=True)
         except QueueError:
-            continue  # claimed a moment ago: the agent has it now
-        await tickets.create(entry.packet or {"conversation_id": entry.conversation_id},
-                             WAITED_TOO_LONG, now=now)
+            # Claimed a moment ago: the agent has it now, and nobody was told of the ticket.
+            await tickets.withdraw(ticket.reference)
+            continue
         expired += 1
     return expired
 

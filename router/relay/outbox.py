@@ -50,8 +50,10 @@ def line_command(text: str, metadata: Dict[str, Any]) -> Dict[str, str]:
     return {"kind": LINE, "text": text, "metadata": lua_json(metadata)}
 
 
-def resume_command(outcome: str, agent_name: str) -> Dict[str, str]:
-    return {"kind": RESUME, "outcome": outcome, "agent_name": agent_name}
+def resume_command(outcome: str, agent_name: str, ticket: str = "") -> Dict[str, str]:
+    """The bot takes over again; `ticket`: the reference of the ticket the conversation
+    became (outcome expired), which the bot tells the customer."""
+    return {"kind": RESUME, "outcome": outcome, "agent_name": agent_name, "ticket": ticket}
 
 
 def already_sent(events: List[Dict[str, Any]], relay_id: Optional[str]) -> bool:
@@ -209,6 +211,7 @@ class DeliveryWorker:
             {"event": "slot", "name": "frustration", "value": None},
             {"event": "slot", "name": "handoff_outcome", "value": command.get("outcome")},
             {"event": "slot", "name": "handoff_agent", "value": command.get("agent_name")},
+            {"event": "slot", "name": "handoff_ticket", "value": command.get("ticket") or None},
             {"event": "action", "name": "action_listen"},
         ])
         # The action ends on action_listen itself (actions/after_handoff.py).

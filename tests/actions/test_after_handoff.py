@@ -36,6 +36,16 @@ async def test_the_bot_greets_the_customer_again_for_each_outcome(
     assert response in domain()["responses"]
 
 
+async def test_a_customer_who_waited_too_long_hears_their_ticket_reference() -> None:
+    dispatcher = CollectingDispatcher()
+    t = tracker("", slots={"handoff_outcome": "expired", "handoff_ticket": "PC-7K3Q9"})
+    await ActionWelcomeBack().run(dispatcher, t, domain())
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_welcome_back_expired_with_reference"
+    assert message["ticket_id"] == "PC-7K3Q9"
+    assert "{ticket_id}" in domain()["responses"][message["response"]][0]["text"]
+
+
 async def test_a_rating_is_stored_with_the_agents_name(action_redis: aioredis.Redis) -> None:
     dispatcher = CollectingDispatcher()
     t = tracker('/rate_handoff{"handoff_rating": "3"}', intent="rate_handoff",

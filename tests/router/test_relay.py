@@ -186,6 +186,7 @@ async def test_resume_un_pauses_and_greets(redis: aioredis.Redis, rasa: tuple) -
     resume, execute = [c for c in fake.calls if c["method"] == "POST"]
     assert [e["event"] for e in resume["body"]][0] == "resume"
     assert {"event": "slot", "name": "handoff_agent", "value": "Ana"} in resume["body"]
+    assert {"event": "slot", "name": "handoff_ticket", "value": None} in resume["body"]
     assert execute["path"] == "/conversations/c1/execute"
     assert execute["body"] == {"name": "action_welcome_back"}
     # The welcome back goes where the customer can read it, as agents' lines do.
@@ -356,6 +357,30 @@ async def test_customers_waiting_too_long_become_tickets_and_hear_so(
     assert ticket.created_at == now
     [(_, resume)] = await redis.xrange(keys.RELAY_OUTBOX)
     assert (resume["kind"], resume["outcome"]) == ("resume", "expired")
+    assert resume["ticket"] == ticket.reference  # the bot tells the customer what to quote
+
+
+async def test_a_customer_claimed_while_their_ticket_is_made_keeps_the_agent_and_no_ticket(
+    redis: aioredis.Redis,
+) -> None:
+    queue = HandoffQueue(redis)
+    now = time.time()
+    await queue.enqueue({"conversation_id": "late", "created_at": now - 3 * 3600})
+    await AgentDirectory(redis).create("ana", "Ana", "a long password")
+    await AgentDirectory(redis).heartbeat("ana", now, "online")
+
+    class ClaimedMeanwhile(TicketStore):
+        async def create(self, *args: Any, **kwargs: Any) -> Any:
+            ticket = await super().create(*args, **kwargs)
+            await queue.claim("ana", now, "late")  # an agent takes it at that very moment
+            return ticket
+
+    tickets = ClaimedMeanwhile(redis, 2000)
+    assert await housekeeping.expire_waiting(queue, tickets, now) == 0
+    assert await queue.owner("late") == "agent:ana"
+    assert await tickets.count(OPEN) == 0  # nobody was told of it: it is gone
+    assert not await redis.keys(keys.ticket("*"))
+    assert await redis.xlen(keys.RELAY_OUTBOX) == 0
 
 
 async def _announced(changes: Any) -> List[str]:

@@ -1,10 +1,12 @@
 -- Resolve or hand back: the bot has the conversation again. The command that resumes the bot
 -- goes into the relay outbox in the same step, so it happens even if this process dies next.
 -- ARGV: keys, conversation_id, agent_id ('' = whoever has it: an admin), now, outcome,
---       outbox fields as a JSON object. Returns {'ok', previous agent or ''} or {'error', code}.
+--       outbox fields as a JSON object, '1' to let go only if it is still waiting (nobody took
+--       it meanwhile). Returns {'ok', previous agent or ''} or {'error', code}.
 local conversation_id, agent_id, now, outcome = ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
 local owner = redis.call('GET', key('owner', conversation_id))
 if not owner then return {'error', 'not_handed_off'} end
+if ARGV[7] == '1' and owner ~= 'queue' then return {'error', 'not_waiting'} end
 local previous = owner_agent(conversation_id) or ''
 if agent_id ~= '' and previous ~= agent_id then return {'error', 'not_yours'} end
 if previous ~= '' then
