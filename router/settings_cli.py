@@ -3,26 +3,36 @@
   show                 the settings in effect, marking the ones changed from the defaults
   set NAME VALUE       change one (NAME may be weights.SIGNAL; VALUE is YAML: 0.7, [a, b])
   reset [NAME]         back to the default (all of them without NAME)
+  history [--limit N]  the versions, newest first: who, when, the comment and what changed
+  restore N            a new version with the settings of version N (0: the defaults)
 
-Changes are validated first ("handoff_threshold must be between 0 and 1, got 1.7") and take
-effect on the next customer turn in every running process. REDIS_URL says which Redis.
+`set` and `reset` take `--comment "why"`. Every change is a new version, made by
+`cli:<your user name>` (router/settings_versions.py), the same history admins see in the
+console. Changes are validated first ("handoff_threshold must be between 0 and 1, got 1.7")
+and take effect on the next customer turn in every running process. REDIS_URL says which Redis.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import getpass
 import json
 import os
 import sys
+from datetime import datetime
 from typing import Any, Dict, List, Optional
 
-import redis
 import yaml
+from redis import asyncio as aioredis
+from redis.exceptions import RedisError
 
-from router.live_settings import merged, read_overrides, write_overrides
+from router.live_settings import merged
 from router.scoring.settings import SettingsError
+from router.settings_versions import SettingsVersions, UnknownVersion, Version, VersionConflict
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6390/0"
+HISTORY_SHOWN = 20
 
 
 def _set(overrides: Dict[str, Any], name: str, raw: str) -> Dict[str, Any]:
@@ -62,7 +72,55 @@ def _show(overrides: Dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def _described(version: Version) -> str:
+    parts = [f"version {version.number}"]
+    if version.number:  # the defaults were never saved by anyone
+        parts += [datetime.fromtimestamp(version.at).strftime("%Y-%m-%d %H:%M"), version.who]
+    parts.append(version.comment)
+    changes = [f"    {c['field']}: {json.dumps(c['before'])} -> {json.dumps(c['after'])}"
+               for c in version.changes]
+    return "\n".join(["  ".join(p for p in parts if p), *changes])
+
+
+def _positive(raw: str) -> int:
+    if not raw.isdigit() or int(raw) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number from 1, got {raw!r}")
+    return int(raw)
+
+
+def _who() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+async def _command(args: argparse.Namespace, versions: SettingsVersions) -> str:
+    if args.command == "history":
+        total, shown = await versions.page(0, args.limit)
+        more = total - len(shown)
+        return "\n".join([*(_described(v) for v in shown),
+                          *([f"({more} older not shown: --limit {total})"] if more else [])])
+    if args.command == "restore":
+        version = await versions.restore(args.number, _who())
+        return f"{_described(version)}\n\n{_show(version.overrides)}"
+    overrides = await versions.overrides()
+    if args.command == "show":
+        return _show(overrides)
+    if args.command == "set":
+        overrides = _set(overrides, args.name, args.value)
+    else:
+        overrides = _reset(overrides, args.name)
+    version = await versions.save(overrides, _who(), args.comment or "")
+    return f"{_described(version)}\n\n{_show(overrides)}"
+
+
+async def run(args: argparse.Namespace, redis_url: str) -> str:
+    redis = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        return await _command(args, SettingsVersions(redis))
+    finally:
+        await redis.close()
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m router.settings_cli", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -70,26 +128,32 @@ def main(argv: Optional[List[str]] = None) -> int:
     setter = commands.add_parser("set")
     setter.add_argument("name")
     setter.add_argument("value")
+    setter.add_argument("--comment", help="why (kept in the history)")
     resetter = commands.add_parser("reset")
     resetter.add_argument("name", nargs="?")
-    args = parser.parse_args(argv)
-    client = redis.Redis.from_url(os.environ.get("REDIS_URL", DEFAULT_REDIS_URL))
+    resetter.add_argument("--comment", help="why (kept in the history)")
+    history = commands.add_parser("history")
+    history.add_argument("--limit", type=_positive, default=HISTORY_SHOWN)
+    restorer = commands.add_parser("restore")
+    restorer.add_argument("number", type=int, help="the version to go back to (0: defaults)")
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    redis_url = os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)
     try:
-        overrides = read_overrides(client)
-        if args.command == "set":
-            overrides = _set(overrides, args.name, args.value)
-        elif args.command == "reset":
-            overrides = _reset(overrides, args.name)
-        if args.command != "show":
-            write_overrides(client, overrides)
-        print(_show(overrides))
+        print(asyncio.run(run(args, redis_url)))
         return 0
     except SettingsError as error:
         print(f"error: {error}. Nothing was changed.", file=sys.stderr)
         return 2
-    except redis.RedisError as error:
-        print(f"error: cannot reach Redis at {os.environ.get('REDIS_URL', DEFAULT_REDIS_URL)} "
-              f"({error}); start it with `make run` or set REDIS_URL.", file=sys.stderr)
+    except (UnknownVersion, VersionConflict) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except (RedisError, OSError) as error:
+        print(f"error: cannot reach Redis at {redis_url} ({error}); start it with `make run` "
+              f"or set REDIS_URL.", file=sys.stderr)
         return 1
 
 

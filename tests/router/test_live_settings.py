@@ -1,5 +1,5 @@
-"""Live router settings: defaults, validated changes from the command line, and every
-process picking a change up at once."""
+"""Live router settings: defaults, validated changes from the command line (each a version,
+with history and restore), and every process picking a change up at once."""
 
 import json
 import time
@@ -18,7 +18,7 @@ from stack.redis_server import EmbeddedRedis
 def store(redis_server: EmbeddedRedis, monkeypatch: pytest.MonkeyPatch) -> redis.Redis:
     monkeypatch.setenv("REDIS_URL", redis_server.url)
     client = redis.Redis.from_url(redis_server.url, decode_responses=True)
-    client.delete(keys.ROUTER_SETTINGS)
+    client.delete(keys.ROUTER_SETTINGS, keys.ROUTER_SETTINGS_VERSIONS)
     return client
 
 
@@ -87,3 +87,59 @@ def test_an_unreachable_redis_is_named(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
     assert main(["show"]) == 1
     assert "cannot reach Redis at redis://127.0.0.1:1/0" in capsys.readouterr().err
+
+
+def _versions(store: redis.Redis) -> list:
+    return [json.loads(raw) for raw in store.lrange(keys.ROUTER_SETTINGS_VERSIONS, 0, -1)]
+
+
+def test_every_change_from_the_command_line_is_a_version_with_who_and_why(
+        store: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("getpass.getuser", lambda: "ops")
+    assert main(["set", "handoff_threshold", "0.7", "--comment", "busy season"]) == 0
+    assert main(["reset", "--comment", "back to normal"]) == 0
+    first, second = _versions(store)
+    assert (first["number"], first["who"], first["comment"]) == (1, "cli:ops", "busy season")
+    assert first["changes"] == [{"field": "handoff_threshold", "before": 0.6, "after": 0.7}]
+    assert (second["number"], second["comment"], second["overrides"]) == (
+        2, "back to normal", {})
+    assert second["changes"] == [{"field": "handoff_threshold", "before": 0.7, "after": 0.6}]
+
+
+def test_a_refused_change_makes_no_version(store: redis.Redis) -> None:
+    assert main(["set", "handoff_threshold", "1.7"]) == 2
+    assert main(["set", "weights.moon", "0.2"]) == 2
+    assert _versions(store) == []
+    assert store.get(keys.ROUTER_SETTINGS) is None
+
+
+def test_history_shows_the_newest_first_down_to_the_defaults(
+        store: redis.Redis, capsys: pytest.CaptureFixture) -> None:
+    main(["set", "handoff_threshold", "0.7", "--comment", "first"])
+    main(["set", "weights.insult", "0.9", "--comment", "second"])
+    capsys.readouterr()
+    assert main(["history"]) == 0
+    shown = capsys.readouterr().out
+    assert shown.index("version 2") < shown.index("version 1") < shown.index("version 0")
+    assert "weights.insult: 0.45 -> 0.9" in shown
+    assert "version 0  defaults" in shown
+    assert main(["history", "--limit", "1"]) == 0
+    shown = capsys.readouterr().out
+    assert "version 2" in shown and "version 1" not in shown
+    assert "(2 older not shown: --limit 3)" in shown
+
+
+def test_restore_makes_a_new_version_with_the_old_settings(
+        store: redis.Redis, capsys: pytest.CaptureFixture) -> None:
+    main(["set", "handoff_threshold", "0.7"])
+    main(["set", "handoff_threshold", "0.8"])
+    assert main(["restore", "1"]) == 0
+    assert json.loads(store.get(keys.ROUTER_SETTINGS)) == {"handoff_threshold": 0.7}
+    restored = _versions(store)[-1]
+    assert (restored["number"], restored["comment"]) == (3, "restored version 1")
+    assert main(["restore", "0"]) == 0
+    assert json.loads(store.get(keys.ROUTER_SETTINGS)) == {}
+    capsys.readouterr()
+    assert main(["restore", "9"]) == 2
+    assert "no settings version 9" in capsys.readouterr().err
+    assert len(_versions(store)) == 4
