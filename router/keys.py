@@ -25,8 +25,7 @@ def handoff_packet(conversation_id: str) -> str:
 
 def handoff_state(conversation_id: str) -> str:
     """Hash: enqueued_at, team, priority, agent_id, claimed_at of a handed-off conversation;
-    feed_from (the feed's last line before this handoff, '' if none); customer_lines,
-    last_customer_line_id, last_customer_line_at as its feed grows."""
+    customer_lines, last_customer_line_id, last_customer_line_at as its feed grows."""
     return f"{PREFIX}:handoff:state:{conversation_id}"
 
 
@@ -113,12 +112,6 @@ ROUTER_SETTINGS_CHANGED = f"{PREFIX}:settings:changed"
 # audit trail (a change is a few hundred bytes, and admins make a handful a week).
 ROUTER_SETTINGS_VERSIONS = f"{PREFIX}:settings:versions"
 
-# --- Metrics (router/metrics.py) --------------------------------------------------------
-# Hash of event counters, counted in whichever process the event happens (Rasa, the action
-# server, the web service): field = JSON list [metric name, label values...] -> count. The web
-# service's /metrics exports them (webapp/metrics.py).
-METRIC_COUNTERS = f"{PREFIX}:metrics:counters"
-
 # --- Feedback ----------------------------------------------------------------------------
 # Stream of customers' ratings of the person who helped them (conversation_id, rating, agent).
 HANDOFF_RATINGS = f"{PREFIX}:handoff:ratings"
@@ -175,35 +168,3 @@ def tickets_with_status(status: str) -> str:
     """Sorted set of the references of tickets with `status` (open, answered, closed), by
     created_at: the oldest first."""
     return f"{PREFIX}:tickets:status:{status}"
-
-
-# --- History (router/history.py) ----------------------------------------------------------
-# Every handoff that ended (resolved, handed back, or a ticket after waiting too long) is kept
-# as a case, searchable, for as long as history is kept (each case expires on its own; the
-# indexes below drop what has expired when they meet it).
-# Counter of case numbers.
-HISTORY_NEXT_CASE = f"{PREFIX}:history:next_case"
-# Sorted set of case numbers by when the handoff ended.
-HISTORY_CASES = f"{PREFIX}:history:cases"
-# Set of case numbers not yet in the search index (made in the step that ends the handoff,
-# indexed right after, or by the housekeeping if the process died in between).
-HISTORY_UNINDEXED = f"{PREFIX}:history:unindexed"
-
-
-def history_case(case_id: str) -> str:
-    """Hash of one ended handoff: case_id, conversation_id, packet (JSON), lines (JSON: the
-    feed since the handoff), enqueued_at, claimed_at, team, agent_id, outcome, ended_at,
-    rating, rated_at."""
-    return f"{PREFIX}:history:case:{case_id}"
-
-
-def history_of_conversation(conversation_id: str) -> str:
-    """Sorted set of a conversation's cases by when they ended (a customer who comes back on
-    the same channel keeps their conversation id)."""
-    return f"{PREFIX}:history:conversation:{conversation_id}"
-
-
-def history_term(term: str) -> str:
-    """Sorted set of what mentions a search term (an order number, an email, a conversation
-    id; router/search_terms.py), by time: members are "case:<n>" and "ticket:<reference>"."""
-    return f"{PREFIX}:history:term:{term}"
