@@ -18,7 +18,7 @@ from redis import asyncio as aioredis
 from actions.conversation import FORM_ANSWER_SLOTS, latest_intent
 from actions.settings import shop_settings
 from bot.customer_input import CLIENT_KEY
-from router import keys
+from router import keys, metrics
 from router.customer_limits import CustomerLimits
 from router.handoff.availability import Availability, check
 from router.handoff.ordering import QueueSettings
@@ -37,6 +37,12 @@ TICKET_WITHOUT_EMAIL_SLOT = "ticket_without_email"
 TICKET_EMAIL_ATTEMPTS_SLOT = "ticket_email_attempts"
 # The key in the session's metadata under which a channel may name the customer's email.
 CUSTOMER_EMAIL_KEY = "customer_email"
+# Outcomes of a handoff, counted: queued, why nobody could take over, or a person has it.
+CLIENT_LIMIT = "client_limit"
+ALREADY_WITH_PERSON = "already_with_person"
+# Availability's reasons are the responses the bot says ("utter_handoff_closed"); the outcome
+# is the rest of the name ("closed", "nobody_online", "queue_full").
+UNAVAILABLE_RESPONSE_PREFIX = "utter_handoff_"
 
 
 @lru_cache(maxsize=1)
@@ -133,6 +139,14 @@ def _say_why_a_person(dispatcher: CollectingDispatcher, tracker: Tracker,
         dispatcher.utter_message(response=intro)
 
 
+def _why_not(availability: Availability) -> str:
+    return (availability.reason or "").removeprefix(UNAVAILABLE_RESPONSE_PREFIX)
+
+
+def _count_handoff(reason: str, outcome: str) -> None:
+    metrics.count_soon(redis_client(), metrics.HANDOFFS, metrics.reason_kind(reason), outcome)
+
+
 class ActionHandoff(Action):
     def name(self) -> str:
         return "action_handoff"
@@ -149,17 +163,21 @@ class ActionHandoff(Action):
                              await queue.length(), settings.handoff_queue_limit)
         events = _stop_any_task(tracker)
         _say_why_a_person(dispatcher, tracker, domain)
+        why_not = _why_not(availability)
         if availability.available and not await _within_client_budget(queue, tracker):
             # Said as the queue being busy: the message (a ticket) is the honest way on.
-            availability = Availability(False, "utter_handoff_queue_full")
+            availability, why_not = Availability(False, "utter_handoff_queue_full"), CLIENT_LIMIT
         if not availability.available:
+            _count_handoff(reason, why_not)
             dispatcher.utter_message(response=availability.reason)
             return events + [SlotSet("handoff_unavailable", True)]
         packet = packet_for(tracker, reason)
         try:
             position = await queue.enqueue(packet, team=team_for(packet))
         except QueueError:  # a person has it already: stay quiet, they will answer
+            _count_handoff(reason, ALREADY_WITH_PERSON)
             return events + [ConversationPaused()]
+        _count_handoff(reason, metrics.QUEUED)
         minutes = await queue.estimated_wait(position, time.time())
         # `queue` travels as message metadata: the web chat shows it as a status line.
         dispatcher.utter_message(response="utter_handoff_started", position=position,
@@ -187,6 +205,7 @@ class ActionCreateTicket(Action):
         email = reply_email(tracker)
         # The channel already refuses lines over the same limit, so the store accepts it.
         ticket = await ticket_store().create(packet, message, email=email)
+        metrics.count_soon(redis_client(), metrics.TICKETS_OPENED, metrics.LEFT_A_MESSAGE)
         dispatcher.utter_message(response="utter_ticket_created", ticket_id=ticket.reference)
         if email:
             dispatcher.utter_message(response="utter_ticket_reply_by_email", email=email)

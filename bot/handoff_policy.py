@@ -24,6 +24,7 @@ from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from router import metrics
 from router.live_settings import LiveSettings
 from router.scoring import assess
 from router.scoring.combiner import LEARNED_MODEL_PATH, load_learned_model
@@ -75,6 +76,8 @@ class HandoffPolicy(Policy):
         self.handoff_action = config["handoff_action"]
         # Live: a change made with `python -m router.settings_cli` applies on the next turn.
         self.settings = LiveSettings(os.environ.get("REDIS_URL"))
+        # Counted off the turn: a background thread writes the counts to Redis.
+        self.tally = metrics.BackgroundTally(os.environ.get("REDIS_URL"))
         self.learned = load_learned_model(LEARNED_MODEL_PATH)
 
     def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain,
@@ -98,12 +101,20 @@ class HandoffPolicy(Policy):
                 tracker.latest_message, UserUttered) or tracker.latest_message.text is None:
             return self._prediction(probabilities)
         conversation, previous = conversation_from_tracker(tracker)
-        assessment = assess(conversation, self.settings.current, previous, self.learned)
+        settings = self.settings.current
+        assessment = assess(conversation, settings, previous, self.learned)
         events = [SlotSet(FRUSTRATION_SLOT, assessment.as_dict())]
-        if assessment.handoff and not self.settings.current.shadow_mode and \
+        self._count(assessment.handoff, assessment.handoff_reason, settings.shadow_mode)
+        if assessment.handoff and not settings.shadow_mode and \
                 self.handoff_action in domain.action_names_or_texts:
             probabilities[domain.index_for_action(self.handoff_action)] = 1.0
         return self._prediction(probabilities, events=events)
+
+    def _count(self, handoff: bool, reason: Optional[str], shadow_mode: bool) -> None:
+        self.tally.add(metrics.TURNS_SCORED)
+        if handoff:
+            self.tally.add(metrics.HANDOFF_DECISIONS, metrics.reason_kind(reason),
+                           metrics.SHADOW if shadow_mode else metrics.LIVE)
 
     def _metadata(self) -> Dict[str, Any]:
         return {}

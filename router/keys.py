@@ -112,6 +112,12 @@ ROUTER_SETTINGS_CHANGED = f"{PREFIX}:settings:changed"
 # audit trail (a change is a few hundred bytes, and admins make a handful a week).
 ROUTER_SETTINGS_VERSIONS = f"{PREFIX}:settings:versions"
 
+# --- Metrics (router/metrics.py) --------------------------------------------------------
+# Hash of event counters, counted in whichever process the event happens (Rasa, the action
+# server, the web service): field = JSON list [metric name, label values...] -> count. The web
+# service's /metrics exports them (webapp/metrics.py).
+METRIC_COUNTERS = f"{PREFIX}:metrics:counters"
+
 # --- Feedback ----------------------------------------------------------------------------
 # Stream of customers' ratings of the person who helped them (conversation_id, rating, agent).
 HANDOFF_RATINGS = f"{PREFIX}:handoff:ratings"

@@ -15,7 +15,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from router.agents.directory import AgentDirectory
 from router.relay import housekeeping
 from router.relay.outbox import DeliveryWorker
-from webapp import admin, auth, console, customer, missed_lines, operations, tickets
+from webapp import admin, auth, console, customer, metrics, missed_lines, operations, tickets
 from webapp.requests import MAX_BODY_BYTES, check_path_ids, check_readable_headers
 from webapp.services import SERVICES, Services
 from webapp.settings import WebSettings
@@ -53,6 +53,7 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         # The error boundary of every request: the traceback goes to the log (a bug must
         # show), the client gets JSON that tells nothing of our insides.
         log.exception("Unexpected error during %s %s", request.method, request.path)
+        metrics.count_server_error(request)
         return web.json_response({"error": "Something went wrong on our side and it has been "
                                            "logged. Try again; if it keeps happening, tell "
                                            "an admin the time it happened."}, status=500)
@@ -144,6 +145,7 @@ def create_app(settings: WebSettings) -> web.Application:
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_services)
     app.cleanup_ctx.append(_background)
-    for module in (customer, auth, console, admin, operations, tickets, missed_lines):
+    for module in (customer, auth, console, admin, operations, tickets, missed_lines,
+                   metrics):
         module.add_routes(app)
     return app

@@ -53,6 +53,9 @@ class WebSettings:
     # The embedded mail sink's folder (MAIL_SINK_DIR, set by `make run` when it starts one):
     # admins read its mails at /mail. None: mail really leaves, and there is nothing to show.
     mail_sink_dir: Optional[Path] = None
+    # A scraper elsewhere than this machine reads /metrics with this bearer token
+    # (METRICS_TOKEN); empty: only from loopback (webapp/metrics.py).
+    metrics_token: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> WebSettings:
@@ -75,4 +78,5 @@ class WebSettings:
             smtp=SmtpAddress.from_url(env["SMTP_URL"]) if env.get("SMTP_URL") else None,
             mail_from=env.get("MAIL_FROM") or cls.mail_from,
             mail_sink_dir=Path(sink_dir) if sink_dir else None,
+            metrics_token=env.get("METRICS_TOKEN", ""),
         )

@@ -12,7 +12,7 @@ from typing import List, Optional
 from redis import asyncio as aioredis
 from redis.exceptions import RedisError
 
-from router import keys
+from router import keys, metrics
 from router.customer_limits import CustomerLimits
 from router.handoff.ordering import estimated_wait_minutes
 from router.handoff.queue import EXPIRED, HandoffQueue, QueueError, Waiting
@@ -79,6 +79,7 @@ async def expire_waiting(queue: HandoffQueue, tickets: TicketStore, now: float,
             # Claimed a moment ago: the agent has it now, and nobody was told of the ticket.
             await tickets.withdraw(ticket.reference)
             continue
+        await metrics.count(queue.redis, metrics.TICKETS_OPENED, metrics.WAITED_TOO_LONG)
         expired += 1
     return expired
 

@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from redis import asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
 
-from router import keys
+from router import keys, metrics
 from router.clean_text import lua_json
 from router.handoff.queue import QueueError
 from router.handoff.scripts import Scripts
@@ -93,6 +93,40 @@ class Outbox:
 Entry = Tuple[str, Dict[str, str]]
 
 
+async def relay_lag_seconds(redis: aioredis.Redis) -> float:
+    """How long the oldest command not yet delivered has been in the outbox (taken by a worker
+    but not acknowledged, or not taken yet); 0 when everything is delivered. Measured on
+    Redis's clock, which gave the command its id, so this machine's clock does not matter."""
+    oldest = await _oldest_undelivered_ms(redis)
+    if oldest is None:
+        return 0.0
+    seconds, microseconds = await redis.time()
+    return max(seconds * 1000 + microseconds // 1000 - oldest, 0) / 1000
+
+
+async def _oldest_undelivered_ms(redis: aioredis.Redis) -> Optional[int]:
+    group = await _delivery_group(redis)
+    ids = []
+    if group is not None and int(group["pending"]):
+        ids.append((await redis.xpending(keys.RELAY_OUTBOX, keys.RELAY_GROUP))["min"])
+    after = text(group["last-delivered-id"]) if group is not None else "0-0"
+    ids += [entry_id for entry_id, _fields in
+            await redis.xrange(keys.RELAY_OUTBOX, min=f"({after}", count=1)]
+    return min((int(text(entry_id).split("-")[0]) for entry_id in ids if entry_id),
+               default=None)
+
+
+async def _delivery_group(redis: aioredis.Redis) -> Optional[Dict[str, Any]]:
+    """The consumer group's state; None before it exists (then nothing was taken yet)."""
+    try:
+        groups = await redis.xinfo_groups(keys.RELAY_OUTBOX)
+    except ResponseError as error:
+        if "no such key" not in str(error).lower():
+            raise
+        return None
+    return next((group for group in groups if text(group["name"]) == keys.RELAY_GROUP), None)
+
+
 class DeliveryWorker:
     """Delivers the outbox to Rasa in order, one command at a time; while Rasa is away it
     waits and retries the same command, so nothing overtakes it."""
@@ -157,11 +191,14 @@ class DeliveryWorker:
                 await self.deliver(command, recovered)
             except RasaUnavailable as error:
                 log.warning("Relay: %s; will retry.", error)
+                await metrics.count(self.redis, metrics.RELAY_DELIVERY_ERRORS,
+                                    metrics.RASA_UNAVAILABLE)
                 await asyncio.sleep(self.retry_seconds)
                 return done  # the same command comes back as pending, before any other
             except (RasaRefused, ValueError, KeyError) as error:
                 log.error("Relay: dropped a command Rasa will never accept (%s): %s",
                           error, command)
+                await metrics.count(self.redis, metrics.RELAY_DELIVERY_ERRORS, metrics.REFUSED)
             await self.redis.xack(keys.RELAY_OUTBOX, keys.RELAY_GROUP, entry_id)
             done += 1
         return done
