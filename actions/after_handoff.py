@@ -16,8 +16,8 @@ from rasa_sdk.types import DomainDict
 from actions.handoff import handoff_queue, redis_client
 from actions.ownership import VERIFIED_ORDERS_SLOT
 from router import keys
-
-RATINGS = {"5": "Great", "3": "Okay", "1": "Not good"}
+from router.history import rate_latest_case
+from router.plain_words import RATINGS
 
 
 def rating_buttons() -> List[Dict[str, Any]]:
@@ -65,11 +65,14 @@ class ActionRecordHandoffRating(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         rating = next(tracker.get_latest_entity_values("handoff_rating"), None)
-        if rating in RATINGS:
+        if isinstance(rating, str) and rating in RATINGS:
+            now = time.time()
             await redis_client().xadd(keys.HANDOFF_RATINGS, {
                 "conversation_id": tracker.sender_id, "rating": rating,
-                "agent": tracker.get_slot("handoff_agent") or "", "at": time.time()},
+                "agent": tracker.get_slot("handoff_agent") or "", "at": now},
                 maxlen=100_000, approximate=True)
+            # Beside the story in the team's history too (router/history.py).
+            await rate_latest_case(redis_client(), tracker.sender_id, rating, now)
         dispatcher.utter_message(response="utter_handoff_rating_thanks")
         return []
 

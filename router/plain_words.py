@@ -128,3 +128,24 @@ def _strongest_signs(assessment: Optional[Dict[str, Any]], most: int = 3) -> lis
     ranked = sorted((name for name, share in shares.items() if share and name in SIGNALS),
                     key=lambda name: shares[name], reverse=True)
     return [SIGNALS[name] for name in ranked[:most]]
+
+
+# The customer's rating of the person who helped them, as the buttons they clicked say it
+# (actions/after_handoff.py offers them).
+RATINGS: Mapping[str, str] = {"5": "Great", "3": "Okay", "1": "Not good"}
+
+
+def rating_words(rating: Optional[str]) -> Optional[str]:
+    return RATINGS.get(rating or "")
+
+
+def outcome_sentence(outcome: Optional[str], agent_name: Optional[str]) -> str:
+    """How a handoff ended, said to a colleague reading it later."""
+    who = agent_name or "the team"
+    if outcome == "resolved":
+        return f"Resolved by {who}."
+    if outcome == "handed_back":
+        return f"Handed back to the bot by {who}."
+    if outcome == "expired":
+        return "Nobody could take it in time: it became a ticket."
+    return "Ended."

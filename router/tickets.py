@@ -14,14 +14,17 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional
 
 from redis import asyncio as aioredis
 from redis.exceptions import WatchError
 
 from router import keys
 from router.clean_text import lua_json, valid_text
+from router.history_settings import HistorySettings
 from router.redis_values import text, text_map
+from router.search_terms import EMAIL as EMAIL_TERM
+from router.search_terms import story_terms, term
 
 OPEN = "open"
 ANSWERED = "answered"
@@ -138,9 +141,11 @@ class TicketStore:
     """Tickets in Redis. `max_chars` is the one limit for a customer's message and an
     agent's answer (router/customer_limits.py's max_message_chars)."""
 
-    def __init__(self, redis: aioredis.Redis, max_chars: int) -> None:
+    def __init__(self, redis: aioredis.Redis, max_chars: int,
+                 history: Optional[HistorySettings] = None) -> None:
         self.redis = redis
         self.max_chars = max_chars
+        self.history = history or HistorySettings.from_env()
 
     # --- Creating ---------------------------------------------------------------------
     async def create(self, packet: Dict[str, Any], message: str,
@@ -178,6 +183,9 @@ class TicketStore:
                 tx.multi()
                 tx.hset(key, mapping={**fields, "reference": reference})
                 tx.zadd(keys.tickets_with_status(OPEN), {reference: float(fields["created_at"])})
+                self._file(tx, reference, float(fields["created_at"]), story_terms(
+                    fields["conversation_id"], json.loads(fields["packet"]), (),
+                    fields["message"], fields["email"]))
                 await tx.execute()
             except WatchError:
                 return False
@@ -191,6 +199,13 @@ class TicketStore:
             tx.delete(keys.ticket(ticket.reference))
             tx.zrem(keys.tickets_with_status(ticket.status), ticket.reference)
             await tx.execute()
+
+    def _file(self, tx: Any, reference: str, created_at: float, terms: Iterable[str]) -> None:
+        """Files the ticket in the history's search index (router/history.py), in the
+        caller's transaction, under every term its story mentions."""
+        for name in terms:
+            tx.zadd(keys.history_term(name), {f"ticket:{reference}": created_at})
+            tx.expire(keys.history_term(name), self.history.keep_seconds)
 
     # --- Reading ----------------------------------------------------------------------
     async def get(self, reference: str) -> Ticket:
@@ -221,7 +236,10 @@ class TicketStore:
             raise TicketConflict(f"Ticket {ticket.reference} is closed; its email cannot "
                                  f"change.")
         # A close in between is harmless: the email of a closed ticket is never used.
-        await self.redis.hset(keys.ticket(ticket.reference), "email", address)
+        async with self.redis.pipeline(transaction=True) as tx:
+            tx.hset(keys.ticket(ticket.reference), "email", address)
+            self._file(tx, ticket.reference, ticket.created_at, [term(EMAIL_TERM, address)])
+            await tx.execute()
         return await self.get(ticket.reference)
 
     async def record_mail(self, reference: str, outcome: str) -> None:

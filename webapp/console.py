@@ -282,6 +282,8 @@ async def _release(request: web.Request, outcome: str) -> web.Response:
             by_agent=None if t.agent.is_admin else t.agent.id)
     except QueueError as error:
         raise conflict(error) from error
+    # File it for search now; the housekeeping does it if this process stops first.
+    await t.svc.history.index_pending()
     return web.json_response({"conversation_id": t.conversation_id, "outcome": outcome})
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from aiohttp import web
 
 from router.relay.feed import DeadLetters
 from webapp.auth import admin_required
+from webapp.requests import query_number
 from webapp.services import services
 
 MAX_SHOWN = 500
@@ -17,13 +16,10 @@ MAX_SHOWN = 500
 async def dead_letters(request: web.Request) -> web.Response:
     """Customer lines Redis refused to add to a conversation's feed, newest first, with the
     reason; every other line kept flowing (bot/relay_broker.py)."""
-    raw = request.query.get("limit", "100")
-    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
-    if not (re.fullmatch(r"[0-9]{1,3}", raw) and 1 <= int(raw) <= MAX_SHOWN):
-        raise web.HTTPBadRequest(text=f"'limit' is a whole number from 1 to {MAX_SHOWN}.")
+    limit = int(query_number(request, "limit", 1, MAX_SHOWN, 100, whole=True) or 100)
     letters = DeadLetters(services(request).redis)
     return web.json_response({"count": await letters.count(),
-                              "lines": await letters.recent(int(raw))})
+                              "lines": await letters.recent(limit)})
 
 
 def add_routes(app: web.Application) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, NoReturn, Optional, Pattern
 
@@ -40,10 +41,12 @@ class IdFormat:
 CONVERSATION = IdFormat(CONVERSATION_ID, "handed-off conversation", CONVERSATION_ID_RULE)
 AGENT = IdFormat(AGENT_ID, "agent", "an agent id is 2-32 lowercase letters, digits, '.', "
                                    "'_' or '-', starting with a letter or digit")
+CASE = IdFormat(re.compile(r"[1-9][0-9]{0,11}"), "case in the history",
+                "a case number is a whole number like 42")
 # Ids go by the same names in paths and in bodies, so one table checks both at the edge and
 # no handler can forget: an id that cannot exist never reaches a Redis key.
 ID_FORMATS: Dict[str, IdFormat] = {"conversation_id": CONVERSATION, "agent_id": AGENT,
-                                   "to_agent": AGENT}
+                                   "to_agent": AGENT, "case_id": CASE}
 
 
 def check_path_ids(request: web.Request) -> None:
@@ -216,3 +219,21 @@ def list_field(body: Dict[str, Any], name: str) -> Optional[List[str]]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise web.HTTPBadRequest(text=f"The field '{name}' must be a list of strings.")
     return [v.strip() for v in value]
+
+
+# A number in a query string as people write them: digits, a decimal point, nothing else
+# (Python's float() would also take "nan", "1e999" and "²").
+QUERY_NUMBER = re.compile(r"[0-9]{1,15}(?:\.[0-9]{1,12})?")
+
+
+def query_number(request: web.Request, name: str, low: float, high: float,
+                 default: Optional[float] = None, whole: bool = False) -> Optional[float]:
+    """`?name=` as a number from `low` to `high` (a whole one if `whole`), or `default`."""
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    kind = "a whole number" if whole else "a number"
+    if not QUERY_NUMBER.fullmatch(raw) or (whole and "." in raw) or \
+            not low <= float(raw) <= high:
+        raise web.HTTPBadRequest(text=f"'{name}' is {kind} from {low:g} to {high:g}.")
+    return float(raw)

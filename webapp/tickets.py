@@ -10,7 +10,6 @@ from typing import NoReturn
 
 from aiohttp import web
 
-from router.customer_limits import CustomerLimits
 from router.mail import Mailer, MailNotSent
 from router.relay.outbox import line_command
 from router.tickets import (
@@ -42,7 +41,7 @@ NO_SINK = ("Mail goes to a real mail server here (SMTP_URL), so there is no mail
 
 
 def _store(request: web.Request) -> TicketStore:
-    return TicketStore(services(request).redis, CustomerLimits.from_env().max_message_chars)
+    return services(request).tickets
 
 
 def _refused(error: TicketError) -> NoReturn:

@@ -17,8 +17,10 @@ from router.clean_text import lua_json
 from router.counting import count_in_window
 from router.handoff.ordering import QueueSettings, estimated_wait_minutes, queue_score
 from router.handoff.scripts import Scripts
+from router.history_settings import HistorySettings
 from router.plain_words import channel_name, handoff_sentence
 from router.redis_values import text, text_map
+from router.relay.feed import FEED_MAX_LINES
 
 QUEUE = "queue"
 RESOLVED = "resolved"
@@ -73,9 +75,11 @@ class Waiting:
 
 
 class HandoffQueue:
-    def __init__(self, redis: aioredis.Redis, settings: Optional[QueueSettings] = None) -> None:
+    def __init__(self, redis: aioredis.Redis, settings: Optional[QueueSettings] = None,
+                 history: Optional[HistorySettings] = None) -> None:
         self.redis = redis
         self.settings = settings or QueueSettings()
+        self.history = history or HistorySettings.from_env()
         self.scripts = Scripts(redis)
 
     # --- Customers entering -----------------------------------------------------------
@@ -169,12 +173,14 @@ class HandoffQueue:
                       resume_command: Dict[str, Any], by_agent: Optional[str],
                       only_if_waiting: bool = False) -> str:
         """The bot takes over again (resolved or handed back); `resume_command` goes to the
-        relay outbox in the same step. Returns the agent who had it ('' if it was waiting).
+        relay outbox in the same step, and the handoff is kept as a case for history
+        (router/history.py). Returns the agent who had it ('' if it was waiting).
         `only_if_waiting`: refused ("not_waiting") once a person has taken it."""
-        status, value = await self.scripts.run(
+        reply = await self.scripts.run(
             "release", conversation_id, by_agent or "", now, outcome,
-            lua_json(resume_command), "1" if only_if_waiting else "")
-        return _checked(status, value)
+            lua_json(resume_command), "1" if only_if_waiting else "",
+            self.history.keep_seconds, FEED_MAX_LINES)
+        return _checked(reply[0], reply[1])
 
     async def agent_gone(self, agent_id: str, now: float,
                          stale_before: Optional[float] = None) -> List[str]:

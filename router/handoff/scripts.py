@@ -30,7 +30,8 @@ def key_map() -> str:
         "queue": keys.HANDOFF_QUEUE, "changed": keys.QUEUE_CHANGED,
         "told": keys.QUEUE_TOLD_POSITION, "handle_times": keys.HANDLE_TIMES,
         "online": keys.AGENTS_ONLINE, "seen": keys.AGENTS_SEEN, "outbox": keys.RELAY_OUTBOX,
-        "agent_ids": keys.AGENT_IDS,
+        "agent_ids": keys.AGENT_IDS, "history_next": keys.HISTORY_NEXT_CASE,
+        "history": keys.HISTORY_CASES, "history_unindexed": keys.HISTORY_UNINDEXED,
     }
     per_id = {
         "packet": _template(keys.handoff_packet), "state": _template(keys.handoff_state),
@@ -39,6 +40,8 @@ def key_map() -> str:
         "agent_customer_lines": _template(keys.agent_customer_lines),
         "feed": _template(keys.conversation_feed), "request": _template(keys.relay_request),
         "session": _template(keys.session), "agent_sessions": _template(keys.agent_sessions),
+        "history_case": _template(keys.history_case),
+        "history_of_conversation": _template(keys.history_of_conversation),
     }
     return json.dumps({**single, **per_id})
 

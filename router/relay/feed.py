@@ -40,7 +40,8 @@ def feed_line(event: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     return said
 
 
-def _decoded(fields: Dict[Any, Any]) -> Dict[str, Any]:
+def decoded_line(fields: Dict[Any, Any]) -> Dict[str, Any]:
+    """A line as a feed keeps it (text fields) with its numbers as numbers again."""
     line: Dict[str, Any] = {}
     for name, value in text_map(fields).items():
         line[name] = float(value) if name in ("timestamp", "confidence", "sentiment") and \
@@ -68,7 +69,7 @@ class ConversationFeed:
         entries: List[FeedEntry] = []
         for _stream, items in reply or []:
             for entry_id, fields in items:
-                entries.append((text(entry_id), _decoded(fields)))
+                entries.append((text(entry_id), decoded_line(fields)))
         return entries
 
 

@@ -54,11 +54,16 @@ async def test_a_rating_is_stored_with_the_agents_name(action_redis: aioredis.Re
     await ActionRecordHandoffRating().run(dispatcher, t, domain())
     [(_, rating)] = await action_redis.xrange(keys.HANDOFF_RATINGS)
     assert (rating["rating"], rating["agent"]) == ("3", "Sam")
+    # The customer had no handoff in the history here; one is rated beside its story.
+    await action_redis.zadd(keys.history_of_conversation("test-customer"), {"7": 1.0})
+    await action_redis.hset(keys.history_case("7"), "case_id", "7")
+    await ActionRecordHandoffRating().run(dispatcher, t, domain())
+    assert await action_redis.hget(keys.history_case("7"), "rating") == "3"
     # A made-up rating is thanked for but not stored.
     t = tracker("x", intent="rate_handoff", entities=[{"entity": "handoff_rating",
                                                         "value": "99"}])
     await ActionRecordHandoffRating().run(dispatcher, t, domain())
-    assert await action_redis.xlen(keys.HANDOFF_RATINGS) == 1
+    assert await action_redis.xlen(keys.HANDOFF_RATINGS) == 2
 
 
 @pytest.mark.parametrize("owner, paused", [(None, False), ("queue", True), ("agent:sam", True)])
