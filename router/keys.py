@@ -6,6 +6,21 @@ from __future__ import annotations
 
 PREFIX = "pinecone:router"
 
+# --- Rasa's tracker store (Rasa writes it; the what-if replay, router/stored_trackers.py,
+# reads it) ---------------------------------------------------------------------------------
+# Rasa's RedisTrackerStore keeps each conversation as one JSON string (`{"events": [...],
+# "name": sender id}`) under "<key_prefix>:tracker:<sender id>": key_prefix "pinecone" in
+# endpoints.yml, "tracker:" Rasa's own. Outside PREFIX because Rasa names it.
+RASA_TRACKER_PREFIX = "pinecone:tracker:"
+# SCAN pattern of every stored conversation.
+RASA_TRACKERS = f"{RASA_TRACKER_PREFIX}*"
+
+
+def rasa_tracker(conversation_id: str) -> str:
+    """String: Rasa's stored tracker of one conversation (every session, as JSON)."""
+    return f"{RASA_TRACKER_PREFIX}{conversation_id}"
+
+
 # --- The handoff queue -------------------------------------------------------------------
 # Sorted set of conversation ids waiting for a person; the lowest score is served first
 # (router/handoff/ordering.py explains the score).
@@ -25,7 +40,8 @@ def handoff_packet(conversation_id: str) -> str:
 
 def handoff_state(conversation_id: str) -> str:
     """Hash: enqueued_at, team, priority, agent_id, claimed_at of a handed-off conversation;
-    customer_lines, last_customer_line_id, last_customer_line_at as its feed grows."""
+    feed_from (the feed's last line before this handoff, '' if none); customer_lines,
+    last_customer_line_id, last_customer_line_at as its feed grows."""
     return f"{PREFIX}:handoff:state:{conversation_id}"
 
 
@@ -174,3 +190,35 @@ def tickets_with_status(status: str) -> str:
     """Sorted set of the references of tickets with `status` (open, answered, closed), by
     created_at: the oldest first."""
     return f"{PREFIX}:tickets:status:{status}"
+
+
+# --- History (router/history.py) ----------------------------------------------------------
+# Every handoff that ended (resolved, handed back, or a ticket after waiting too long) is kept
+# as a case, searchable, for as long as history is kept (each case expires on its own; the
+# indexes below drop what has expired when they meet it).
+# Counter of case numbers.
+HISTORY_NEXT_CASE = f"{PREFIX}:history:next_case"
+# Sorted set of case numbers by when the handoff ended.
+HISTORY_CASES = f"{PREFIX}:history:cases"
+# Set of case numbers not yet in the search index (made in the step that ends the handoff,
+# indexed right after, or by the housekeeping if the process died in between).
+HISTORY_UNINDEXED = f"{PREFIX}:history:unindexed"
+
+
+def history_case(case_id: str) -> str:
+    """Hash of one ended handoff: case_id, conversation_id, packet (JSON), lines (JSON: the
+    feed since the handoff), enqueued_at, claimed_at, team, agent_id, outcome, ended_at,
+    rating, rated_at."""
+    return f"{PREFIX}:history:case:{case_id}"
+
+
+def history_of_conversation(conversation_id: str) -> str:
+    """Sorted set of a conversation's cases by when they ended (a customer who comes back on
+    the same channel keeps their conversation id)."""
+    return f"{PREFIX}:history:conversation:{conversation_id}"
+
+
+def history_term(term: str) -> str:
+    """Sorted set of what mentions a search term (an order number, an email, a conversation
+    id; router/search_terms.py), by time: members are "case:<n>" and "ticket:<reference>"."""
+    return f"{PREFIX}:history:term:{term}"

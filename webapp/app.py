@@ -15,7 +15,18 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from router.agents.directory import AgentDirectory
 from router.relay import housekeeping
 from router.relay.outbox import DeliveryWorker
-from webapp import admin, auth, console, customer, metrics, missed_lines, operations, tickets
+from webapp import (
+    admin,
+    auth,
+    console,
+    customer,
+    history,
+    metrics,
+    missed_lines,
+    operations,
+    settings_admin,
+    tickets,
+)
 from webapp.requests import MAX_BODY_BYTES, check_path_ids, check_readable_headers
 from webapp.services import SERVICES, Services
 from webapp.settings import WebSettings
@@ -146,6 +157,6 @@ def create_app(settings: WebSettings) -> web.Application:
     app.cleanup_ctx.append(_services)
     app.cleanup_ctx.append(_background)
     for module in (customer, auth, console, admin, operations, tickets, missed_lines,
-                   metrics):
+                   metrics, history, settings_admin):
         module.add_routes(app)
     return app

@@ -1,6 +1,6 @@
 """Background work of the web service: tell waiting customers their new place in line,
-return the conversations of agents whose console went quiet, and turn customers who waited
-too long into tickets."""
+return the conversations of agents whose console went quiet, turn customers who waited
+too long into tickets, and file ended handoffs in the history's search index."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from router import keys, metrics
 from router.customer_limits import CustomerLimits
 from router.handoff.ordering import estimated_wait_minutes
 from router.handoff.queue import EXPIRED, HandoffQueue, QueueError, Waiting
+from router.history import History
 from router.relay.notices import queue_notice, returned_notice
 from router.relay.outbox import Outbox, line_command, resume_command
 from router.tickets import TicketStore
@@ -88,6 +89,7 @@ async def run(redis: aioredis.Redis, queue: HandoffQueue, outbox: Outbox,
               interval: float, stop: asyncio.Event) -> None:
     """Every `interval` seconds, and at once when the queue changes, until `stop` is set."""
     tickets = TicketStore(redis, CustomerLimits.from_env().max_message_chars)
+    history = History(redis, tickets)
     while not stop.is_set():
         try:
             async with redis.pubsub() as changes:
@@ -99,6 +101,7 @@ async def run(redis: aioredis.Redis, queue: HandoffQueue, outbox: Outbox,
                     if await expire_waiting(queue, tickets, now, waiting):
                         waiting = await queue.waiting()  # the line moved up
                     await tell_positions(queue, outbox, now, waiting)
+                    await history.index_pending()  # ended handoffs a process left unfiled
                     await changes.get_message(ignore_subscribe_messages=True, timeout=interval)
         except (RedisError, OSError) as error:
             log.warning("Housekeeping: Redis unreachable (%s); retrying.", error)
