@@ -3,10 +3,12 @@ never hand off a satisfied customer, and stay silent once a person has the conve
 
 import json
 import time
-from typing import Iterator, List
+from typing import Dict, Iterator, List, Tuple
 
 import pytest
 import redis
+import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from router import keys
 from stack.redis_server import EmbeddedRedis
@@ -31,9 +33,39 @@ def assessments(bot: RunningBot, conversation_id: str) -> List[dict]:
             if e["event"] == "slot" and e["name"] == "frustration"]
 
 
+# The handoff a customer asks for, as the Rasa process and the action server count it.
+ASKED_DECIDED = ("pinecone_handoff_decisions_total",
+                 (("mode", "live"), ("reason", "asked_for_a_person")))
+ASKED_QUEUED = ("pinecone_handoffs_total", (("outcome", "queued"),
+                                            ("reason", "asked_for_a_person")))
+
+
+def scraped(bot: RunningBot) -> Dict[Tuple[str, Tuple[Tuple[str, str], ...]], float]:
+    """The web service's /metrics, as Prometheus parses it."""
+    reply = requests.get(f"{bot.web_url}/metrics", timeout=10)
+    reply.raise_for_status()
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(reply.text)
+            for sample in family.samples}
+
+
+def counts_after(bot: RunningBot, expected: Dict[Tuple[str, Tuple[Tuple[str, str], ...]], float],
+                 timeout: float = 10.0) -> Dict[Tuple[str, Tuple[Tuple[str, str], ...]], float]:
+    """The scraped values of `expected`'s series once they reach it (they are written in the
+    background, off the customer's turn), or as they are at the timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        samples = scraped(bot)
+        found = {series: samples.get(series, 0.0) for series in expected}
+        if found == expected or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
 def test_asking_for_a_person_queues_the_whole_story(
     fresh_shop: RunningBot, store: redis.Redis, agent_online: None
 ) -> None:
+    before = scraped(fresh_shop)
     customer = RestCustomer(fresh_shop)
     customer.say("where is order 482913")
     reply = "\n".join(customer.say("I want to talk to a person"))
@@ -52,6 +84,10 @@ def test_asking_for_a_person_queues_the_whole_story(
     assert store.zrank(keys.HANDOFF_QUEUE, customer.id) is not None
     # The person has it now: the bot stays silent.
     assert customer.say("hello? is anyone there?") == []
+    # Counted where it happened (the policy in Rasa, the action server), exported by the web
+    # service.
+    expected = {series: before.get(series, 0.0) + 1 for series in (ASKED_DECIDED, ASKED_QUEUED)}
+    assert counts_after(fresh_shop, expected) == expected
 
 
 def test_a_frustrated_customer_is_handed_off_on_the_turn_it_boils_over(
