@@ -19,6 +19,7 @@ import { adminAct, closeTeamAdmin, createAccount, openTeamAdmin } from "./team.j
 import { onVisibilityChange, toggleDesktop, toggleSound, wakeAudio } from "./alerts.js";
 import { answerTicket, chooseStatus, closeTicket, closeTicketForGood, saveEmail,
          updateAnswerCount } from "./tickets.js";
+import { wireSettings } from "./settings.js";
 
 function wire() {
   $("login-form").addEventListener("submit", signIn);
@@ -82,6 +83,7 @@ function wireTickets() {
 async function boot() {
   wire();
   wireTickets();
+  wireSettings();
   try {
     const reply = await api("GET", "/api/me");
     startSession(reply.agent, (reply.conversations || []).length);

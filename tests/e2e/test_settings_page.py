@@ -1,0 +1,109 @@
+"""The handoff settings in the agents' console, in a real headless Chromium against the real
+stack: an admin changes the handoff threshold with a comment (a wrong value first, explained
+beside the field), sees the version in the history, and restores the one before; the dialog
+fits a 390 px phone."""
+
+import json
+from typing import Any, Dict, Iterator
+
+import pytest
+from redis import asyncio as aioredis
+
+from router import keys
+from tests.e2e.browser import Browser, running_browser
+from tests.e2e.conftest import RunningBot
+from tests.e2e.test_console_page import account_for_the_test, in_redis, sign_in
+
+ADMIN_ID = "ines"
+THRESHOLD = "#setting-handoff_threshold"
+HISTORY = "[...document.querySelectorAll('#settings-history .settings-version')]"
+
+
+async def _back_to_defaults(redis: aioredis.Redis) -> None:
+    # Later tests expect the default threshold in every Rasa process.
+    await redis.delete(keys.ROUTER_SETTINGS, keys.ROUTER_SETTINGS_VERSIONS)
+    await redis.publish(keys.ROUTER_SETTINGS_CHANGED, "0")
+
+
+async def _overrides(redis: aioredis.Redis) -> Dict[str, Any]:
+    return json.loads(await redis.get(keys.ROUTER_SETTINGS) or "{}")
+
+
+@pytest.fixture
+def settings_admin(fresh_shop: RunningBot) -> Iterator[Browser]:
+    in_redis(fresh_shop, _back_to_defaults)
+    for _account in account_for_the_test(fresh_shop, ADMIN_ID, "Ines", "admin"):
+        yield from running_browser()
+    in_redis(fresh_shop, _back_to_defaults)
+
+
+def _type_into(console: Browser, selector: str, text: str) -> None:
+    console.js(f"document.querySelector({json.dumps(selector)}).value = ''")
+    console.type_text(selector, text)
+
+
+def _shows(console: Browser, element_id: str, *fragments: str) -> str:
+    """Waits until the element is shown with one of `fragments` in it; returns its text."""
+    node = f"document.getElementById('{element_id}')"
+    return str(console.wait_for(f"{node}.hidden ? '' : {node}.textContent",
+                                check=lambda text: any(f in (text or "") for f in fragments)))
+
+
+def test_an_admin_changes_the_threshold_sees_the_version_and_restores_the_one_before(
+    fresh_shop: RunningBot, settings_admin: Browser
+) -> None:
+    console = settings_admin
+    sign_in(console, fresh_shop, ADMIN_ID)
+    console.click("#open-settings")
+    console.wait_for("document.getElementById('settings-admin').open")
+    assert console.wait_for(f"document.querySelector('{THRESHOLD}').value") == "0.6"
+    labels = console.js("[...document.querySelectorAll('#settings-weights label')]"
+                        ".map(l => l.textContent)")
+    assert "Insults" in labels and "Saying they are fed up" in labels
+    # Every control in the form is labelled, so a screen reader names it.
+    assert console.js("[...document.querySelectorAll('#settings-form input, "
+                      "#settings-form textarea')].every(i => i.labels.length > 0)")
+
+    # A value out of range is explained beside its field, and nothing is saved.
+    _type_into(console, THRESHOLD, "1.5")
+    console.click("#settings-save")
+    beside = console.wait_for(
+        "document.querySelector('[data-setting=handoff_threshold] .setting__error')"
+        ".textContent")
+    assert "between 0 and 1, got 1.5" in beside
+    assert console.js(f"document.querySelector('{THRESHOLD}').getAttribute('aria-invalid')"
+                      ) == "true"
+    assert in_redis(fresh_shop, _overrides) == {}
+
+    _type_into(console, THRESHOLD, "0.7")
+    console.type_text("#settings-comment", "Busy weekend: people step in later")
+    console.click("#settings-save")
+    _shows(console, "settings-notice", "Saved as version 1")
+    assert in_redis(fresh_shop, _overrides) == {"handoff_threshold": 0.7}
+    newest = console.wait_for(f"{HISTORY}.map(v => v.textContent)",
+                              check=lambda items: bool(items) and "Version 1" in items[0])
+    assert "Busy weekend: people step in later" in newest[0]
+    assert "Hand off at score: 0.6 → 0.7" in newest[0]
+    assert f"{ADMIN_ID}" in newest[0]
+    assert "Version 0" in newest[1] and "the defaults" in newest[1]
+
+    # The preview answers with figures, or says it is not available on this server.
+    console.click("#settings-preview")
+    _shows(console, "settings-preview-result", "not available", "Replayed")
+
+    console.click("#settings-history [data-version='0'] button")
+    _shows(console, "settings-notice", "Restored version 0 as version 2")
+    assert in_redis(fresh_shop, _overrides) == {}
+    assert console.wait_for(f"document.querySelector('{THRESHOLD}').value") == "0.6"
+    newest = console.wait_for(f"{HISTORY}.map(v => v.textContent)",
+                              check=lambda items: bool(items) and "Version 2" in items[0])
+    assert "restored version 0" in newest[0]
+    assert "Hand off at score: 0.7 → 0.6" in newest[0]
+
+    # On a phone the dialog fits the screen's width: nothing to scroll sideways to.
+    console.set_viewport(390, 844)
+    assert console.wait_for(
+        "(() => { const d = document.getElementById('settings-admin').getBoundingClientRect();"
+        " const i = document.querySelector('#settings-comment').getBoundingClientRect();"
+        " return d.width <= 390 && d.left >= 0 && i.right <= 390 &&"
+        " document.getElementById('settings-admin').scrollWidth <= d.width + 1; })()")

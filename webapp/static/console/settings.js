@@ -1,0 +1,281 @@
+// The handoff settings (admins only): the handoff threshold and each signal's weight in a form,
+// saved with a comment as a new version; the history of versions with who, when, why and what
+// changed, each one restorable; a preview of a change's effect on past conversations.
+//
+// Everything the form shows comes from GET /api/admin/settings: labels (signals as people say
+// them), defaults, ranges and the comment's limit. Nothing is checked here: the server checks
+// every field and its messages are shown beside the field they are about.
+
+import { $, el } from "./dom.js";
+import { api, ApiError } from "./api.js";
+import { isAdmin } from "./team.js";
+
+const SETTINGS = "/api/admin/settings";
+const VERSIONS = "/api/admin/settings/versions";
+const WHAT_IF = "/api/admin/what-if";
+// The settings the form edits, in this order; the others keep their values (`make settings`).
+const FORM_FIELDS = ["handoff_threshold", "concern_threshold"];
+// How many past conversations the preview replays, and history entries per page.
+const PREVIEW_CONVERSATIONS = 500;
+const HISTORY_PAGE = 10;
+// Shares are shown and typed to the hundredth.
+const SHARE_STEP = "0.01";
+
+const view = { loaded: null, labels: new Map(), shown: 0, total: 0 };
+
+// ---------------------------------------------------------------------------------------
+// Opening and closing
+
+export function wireSettings() {
+  $("open-settings").addEventListener("click", openSettings);
+  $("settings-close").addEventListener("click", closeSettings);
+  $("settings-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    settingsAct(event.submitter, save);
+  });
+  $("settings-preview").addEventListener("click", () => settingsAct($("settings-preview"), preview));
+  $("settings-more").addEventListener("click", () => settingsAct($("settings-more"), loadOlder));
+  // The Settings button is offered exactly when Manage team is: to admins (session.js shows
+  // and hides that one as the role is known or changes, and on sign-out).
+  new MutationObserver(followAdminRole).observe($("manage-team"), { attributes: true,
+    attributeFilter: ["hidden"] });
+  followAdminRole();
+}
+
+function followAdminRole() {
+  const admin = !$("manage-team").hidden && isAdmin();
+  $("open-settings").hidden = !admin;
+  if (!admin) closeSettings();
+}
+
+function openSettings() {
+  if (!isAdmin()) return;
+  const dialog = $("settings-admin");
+  if (!dialog.open) dialog.showModal();
+  $("settings-preview-result").hidden = true;
+  settingsAct(null, reload);
+}
+
+export function closeSettings() {
+  const dialog = $("settings-admin");
+  if (dialog.open) dialog.close();
+}
+
+function setMessage(node, message) {
+  node.textContent = message || "";
+  node.hidden = !message;
+}
+
+// Runs what a button does; its error is shown in the dialog (the banner is behind it).
+async function settingsAct(button, action) {
+  if (button) button.disabled = true;
+  setMessage($("settings-error"), "");
+  try {
+    await action();
+  } catch (error) {
+    setMessage($("settings-error"), error.message);
+  } finally {
+    if (button && button.isConnected) button.disabled = false;
+  }
+}
+
+async function reload() {
+  const loaded = await api("GET", SETTINGS);
+  view.loaded = loaded;
+  view.labels = new Map([
+    ...loaded.fields.map((field) => [field.name, field.label]),
+    ...loaded.weights.map((weight) => [`weights.${weight.signal}`,
+                                       `Weight of ${weight.label}`]),
+  ]);
+  renderForm(loaded);
+  view.shown = 0;
+  $("settings-history").replaceChildren();
+  await loadOlder();
+}
+
+// ---------------------------------------------------------------------------------------
+// The form
+
+function renderForm(loaded) {
+  $("settings-version").textContent = loaded.version
+    ? `(now version ${loaded.version})` : "(now the defaults, version 0)";
+  const byName = new Map(loaded.fields.map((field) => [field.name, field]));
+  $("settings-fields").replaceChildren(...FORM_FIELDS.filter((name) => byName.has(name))
+    .map((name) => numberField(name, byName.get(name))));
+  $("settings-weights").replaceChildren(...loaded.weights.map((weight) => numberField(
+    `weights.${weight.signal}`, { ...weight, label: capitalize(weight.label) })));
+  $("settings-comment").value = "";
+  $("settings-comment").maxLength = loaded.limits.comment_max_chars;
+}
+
+function numberField(name, field) {
+  const id = `setting-${name.replace(/[^a-z0-9_]/g, "-")}`;
+  const wrapper = el("div", "setting");
+  wrapper.dataset.setting = name;
+  const label = el("label", "setting__label", field.label);
+  label.htmlFor = id;
+  const input = el("input", "setting__input");
+  Object.assign(input, { id, type: "number", step: SHARE_STEP, value: String(field.value),
+                         inputMode: "decimal" });
+  if (field.minimum !== undefined) input.min = String(field.minimum);
+  if (field.maximum !== undefined) input.max = String(field.maximum);
+  input.dataset.default = String(field.default);
+  const hint = el("span", "hint", `${field.description ? field.description + " " : ""}` +
+                                  `Default ${field.default}.`);
+  hint.id = `${id}-hint`;
+  const error = el("span", "setting__error");
+  error.id = `${id}-error`;
+  error.hidden = true;
+  input.setAttribute("aria-describedby", `${hint.id} ${error.id}`);
+  wrapper.append(label, input, hint, error);
+  return wrapper;
+}
+
+const capitalize = (text) => (text ? text[0].toUpperCase() + text.slice(1) : text);
+
+// What the form says, as the overrides the server stores: the settings the form does not
+// show stay as they are; a value equal to its default is not an override. A value that is
+// not a number goes as typed, for the server to explain.
+function proposedOverrides() {
+  const overrides = { ...view.loaded.overrides };
+  const weights = {};
+  for (const wrapper of document.querySelectorAll("#settings-admin [data-setting]")) {
+    const input = wrapper.querySelector("input");
+    const value = input.value.trim() !== "" && Number.isFinite(Number(input.value))
+      ? Number(input.value) : input.value;
+    const name = wrapper.dataset.setting;
+    const isDefault = value === Number(input.dataset.default);
+    if (name.startsWith("weights.")) {
+      if (!isDefault) weights[name.slice("weights.".length)] = value;
+    } else if (isDefault) {
+      delete overrides[name];
+    } else {
+      overrides[name] = value;
+    }
+  }
+  delete overrides.weights;
+  if (Object.keys(weights).length) overrides.weights = weights;
+  return overrides;
+}
+
+function showFieldErrors(errors) {
+  let first = null;
+  for (const wrapper of document.querySelectorAll("#settings-admin [data-setting]")) {
+    const message = errors[wrapper.dataset.setting] || "";
+    const input = wrapper.querySelector("input");
+    setMessage(wrapper.querySelector(".setting__error"), message);
+    input.setAttribute("aria-invalid", message ? "true" : "false");
+    if (message && !first) first = input;
+  }
+  if (first) first.focus();
+  return first !== null;
+}
+
+// PUT by hand rather than with api(): a refusal carries each field's message (`fields`).
+async function save() {
+  setMessage($("settings-notice"), "");
+  const body = { overrides: proposedOverrides(), comment: $("settings-comment").value,
+                 base_version: view.loaded.version };
+  let reply;
+  try {
+    reply = await fetch(SETTINGS, { method: "PUT", credentials: "same-origin",
+      headers: { Accept: "application/json", "Content-Type": "application/json" },
+      body: JSON.stringify(body) });
+  } catch (_networkError) {
+    throw new ApiError("Can't reach the server: nothing was saved. Try again.");
+  }
+  const data = await reply.json().catch(() => ({}));
+  if (!reply.ok) {
+    const fields = data.fields || {};
+    const beside = showFieldErrors(fields);
+    const elsewhere = Object.keys(fields).filter((name) =>
+      !document.querySelector(`#settings-admin [data-setting="${CSS.escape(name)}"]`));
+    if (!beside || elsewhere.length) {
+      throw new ApiError(data.error || `${reply.status} ${reply.statusText}`, reply.status);
+    }
+    setMessage($("settings-error"), "Nothing was saved: see the messages beside the fields.");
+    return;
+  }
+  showFieldErrors({});
+  await reload();
+  const version = data.version;
+  setMessage($("settings-notice"), version.changes.length
+    ? `Saved as version ${version.number}: it applies from the next customer turn.`
+    : `Saved as version ${version.number} (nothing changed).`);
+}
+
+async function preview() {
+  const result = $("settings-preview-result");
+  try {
+    const figures = await api("POST", WHAT_IF, { overrides: proposedOverrides(),
+                                                 last: PREVIEW_CONVERSATIONS });
+    setMessage(result, describePreview(figures));
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 404) throw error;
+    setMessage(result, "Preview: not available (the replay of past conversations is not " +
+                       "installed on this server).");
+  }
+}
+
+const percent = (share) => `${(Number(share) * 100).toFixed(1)}%`;
+
+function describePreview(figures) {
+  const changed = Array.isArray(figures.changed) ? figures.changed.length : 0;
+  return `Replayed ${figures.conversations} recent conversations: handed off now ` +
+    `${percent(figures.handoff_rate_now)}, with these settings ` +
+    `${percent(figures.handoff_rate_after)}; ${changed} ` +
+    `${changed === 1 ? "conversation's" : "conversations'"} handoff would change.`;
+}
+
+// ---------------------------------------------------------------------------------------
+// The history
+
+async function loadOlder() {
+  const page = await api("GET", `${VERSIONS}?offset=${view.shown}&limit=${HISTORY_PAGE}`);
+  view.total = page.total;
+  view.shown += page.versions.length;
+  $("settings-history").append(...page.versions.map(historyItem));
+  $("settings-more").hidden = view.shown >= view.total;
+}
+
+function historyItem(version) {
+  const item = el("li", "settings-version");
+  item.dataset.version = String(version.number);
+  const head = el("div", "settings-version__head");
+  head.append(el("strong", "", `Version ${version.number}`));
+  const who = version.number ? `${formatWhen(version.at)} · ${version.who}` : "the defaults";
+  head.append(el("span", "settings-version__meta", who));
+  if (version.number !== view.loaded.version) head.append(restoreButton(version.number));
+  else head.append(el("span", "settings-version__now", "in effect"));
+  item.append(head);
+  if (version.comment && version.number) item.append(el("p", "settings-version__comment",
+                                                       version.comment));
+  if (version.changes.length) {
+    const changes = el("ul", "settings-version__changes");
+    changes.append(...version.changes.map((change) => el("li", "",
+      `${view.labels.get(change.field) || change.field}: ${shown(change.before)} → ` +
+      `${shown(change.after)}`)));
+    item.append(changes);
+  }
+  return item;
+}
+
+function restoreButton(number) {
+  const button = el("button", "button button--small", "Restore");
+  button.type = "button";
+  button.setAttribute("aria-label", `Restore version ${number}`);
+  button.addEventListener("click", () => settingsAct(button, async () => {
+    const reply = await api("POST", `${VERSIONS}/${number}/restore`, {});
+    await reload();
+    setMessage($("settings-notice"),
+               `Restored version ${number} as version ${reply.version.number}.`);
+  }));
+  return button;
+}
+
+const shown = (value) => (Array.isArray(value) ? value.join(", ") : String(value));
+
+function formatWhen(seconds) {
+  return new Date(seconds * 1000).toLocaleString([], { day: "numeric", month: "short",
+    hour: "2-digit", minute: "2-digit" });
+}
