@@ -758,3 +758,74 @@ def test_an_agent_answering_second_is_told_who_answered_first(
     mail = wait_for_mail(mail_sink, email)
     assert "A new lamp is on its way." in mail["text"]
     assert "photo" not in mail["text"]
+
+
+# --- History ---------------------------------------------------------------------------------
+
+def history_result(case_or_reference: str) -> str:
+    return (f"#history-results .history-item[data-case-id={json.dumps(case_or_reference)}], "
+            f"#history-results .history-item[data-reference={json.dumps(case_or_reference)}]")
+
+
+def search_history(console: Browser, query: str) -> List[Dict[str, str]]:
+    """Types the search as an agent would and returns the results listed."""
+    # Forget the last search's results, so the wait below sees this one's.
+    console.js("document.getElementById('history-q').value = '';"
+               "document.getElementById('history-results').replaceChildren();"
+               "document.getElementById('history-empty').hidden = true;")
+    console.type_text("#history-q", query)
+    console.click("#history-form button[type=submit]")
+    return console.wait_for(
+        "[...document.querySelectorAll('#history-results .history-item')].map(e => ("
+        "{case: e.dataset.caseId || '', reference: e.dataset.reference || '', "
+        "text: e.textContent}))", check=lambda found: found is not None and (
+            len(found) > 0 or not console.js("document.getElementById('history-empty').hidden")))
+
+
+def test_a_resolved_conversation_is_found_by_its_order_number_and_shown_beside_the_next_one(
+    fresh_shop: RunningBot, console: Browser, customer_page: Browser,
+) -> None:
+    sign_in(console, fresh_shop)
+    conversation_id = ask_for_a_person(customer_page, fresh_shop)
+    claim(console, conversation_id)
+    order = str(int(time.time() * 1000) % 900000 + 100000)   # six digits of our own
+    type_and_send(customer_page, f"It's about order {order}, the tent has a torn seam")
+    console_lines(console, "customer", order)
+    console.js("document.getElementById('reply-text').value = 'A new tent is on its way.';"
+               "document.getElementById('reply-form').requestSubmit();")
+    customer_page.wait_for(AGENT_MESSAGES, check=lambda lines: any(
+        "new tent" in line for line in lines or []))
+    console.click("#resolve")
+    wait_for_bot_line(customer_page, "how did it go")
+    customer_page.wait_for("document.querySelectorAll('.buttons button').length === 3")
+    customer_page.js("[...document.querySelectorAll('.buttons button')]"
+                     ".find(b => b.textContent === 'Great').click()")
+    wait_for_bot_line(customer_page, "Thank you for telling us")
+
+    # Later, another agent's day: the order number finds the case, rated, with Sam's part.
+    [found] = search_history(console, f"#{order}")
+    assert "resolved" in found["text"] and "with Sam" in found["text"]
+    console.wait_for(f"document.querySelector({json.dumps(history_result(found['case']))})"
+                     ".textContent", check=lambda text: "rated “Great”" in text)
+    console.click(history_result(found["case"]))
+    console.wait_for("document.getElementById('case-title').textContent",
+                     check=lambda title: title == f"Case {found['case']}")
+    assert console.js("document.getElementById('conversation').hidden") is True
+    assert "Resolved by Sam." in text_of(console, "case-outcome")
+    assert text_of(console, "case-rating") == "The customer rated the help “Great”."
+    story = console.js("[...document.querySelectorAll('#case-story .line__text')]"
+                       ".map(e => e.textContent)")
+    assert "I want to talk to a human" in story and "A new tent is on its way." in story
+    assert not console.js("document.querySelector('#case textarea, #case #reply-send')")
+    assert search_history(console, "no-such-conversation-anywhere") == []
+    assert "Nothing found" in text_of(console, "history-empty")
+
+    # The customer comes back and asks again: the agent sees the earlier case beside it.
+    console.click("#case-hide")
+    type_and_send(customer_page, "I want to talk to a human")
+    console.wait_for(f"!!document.querySelector('#queue .queue-item[data-conversation-id="
+                     f"{json.dumps(conversation_id)}]')", timeout=30)
+    claim(console, conversation_id)
+    earlier = console.wait_for("[...document.querySelectorAll('#earlier .history-item')]"
+                               ".map(e => e.dataset.caseId)", check=bool)
+    assert earlier == [found["case"]]

@@ -10,6 +10,7 @@ import { markDelivered, showPending, updateCount } from "./reply.js";
 import { drawSentiment, renderTimeline } from "./chart.js";
 import { markOnScreenRead, refreshUnread } from "./alerts.js";
 import { closeTicket } from "./tickets.js";
+import { closeCase, loadEarlier } from "./history.js";
 
 export async function openConversation(conversationId) {
   const seq = ++state.openSeq;
@@ -17,6 +18,7 @@ export async function openConversation(conversationId) {
   if (seq !== state.openSeq || !state.me) return;   // another one was opened meanwhile
   closeConversation();
   closeTicket();
+  closeCase();
   state.open = {
     id: conversationId,
     view,
@@ -42,6 +44,7 @@ export async function openConversation(conversationId) {
   openConversationFeed();
   markOnScreenRead();
   refreshUnread();
+  loadEarlier(conversationId).catch((error) => showError(error.message));
 }
 
 export function closeConversation() {

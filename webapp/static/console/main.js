@@ -17,6 +17,7 @@ import { hideTransfer, release, showTransfer, transfer } from "./transfer.js";
 import { sendReply, updateCount } from "./reply.js";
 import { adminAct, closeTeamAdmin, createAccount, openTeamAdmin } from "./team.js";
 import { onVisibilityChange, toggleDesktop, toggleSound, wakeAudio } from "./alerts.js";
+import { closeCase, searchHistory } from "./history.js";
 import { answerTicket, chooseStatus, closeTicket, closeTicketForGood, saveEmail,
          updateAnswerCount } from "./tickets.js";
 import { wireSettings } from "./settings.js";
@@ -62,6 +63,15 @@ function wire() {
   });
 }
 
+function wireHistory() {
+  $("history-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    act(event.submitter, searchHistory);
+  });
+  $("case-hide").addEventListener("click", closeCase);
+  $("case-back").addEventListener("click", closeCase);   // narrow screens only
+}
+
 function wireTickets() {
   for (const tab of document.querySelectorAll(".ticket-tab")) {
     tab.addEventListener("click", () => chooseStatus(tab.dataset.status));
@@ -83,6 +93,7 @@ function wireTickets() {
 async function boot() {
   wire();
   wireTickets();
+  wireHistory();
   wireSettings();
   try {
     const reply = await api("GET", "/api/me");

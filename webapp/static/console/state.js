@@ -21,6 +21,7 @@ export const state = {
   audio: null,            // AudioContext, made once sound is on
   // The Tickets view: the status listed, the ticket on screen, the answer's limit (from the API).
   tickets: { status: "open", open: null, maxChars: null },
+  openCase: null,         // the history case on screen (history.js), by its number
 };
 
 export function agentName(agentId) {

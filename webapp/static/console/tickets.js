@@ -9,6 +9,7 @@ import { $, el, joinMeta, onActivate, plural } from "./dom.js";
 import { agentName, state } from "./state.js";
 import { act, api, showError } from "./api.js";
 import { closeConversation, lineElement } from "./conversation.js";
+import { closeCase } from "./history.js";
 
 const TICKETS_POLL_MS = 15000;
 const PREVIEW_WORDS = 12;      // how much of the message a list item shows (all of it on hover)
@@ -98,6 +99,7 @@ function markOpenTicket() {
 export async function openTicket(reference) {
   const reply = await api("GET", ticketPath(reference));
   closeConversation();
+  closeCase();
   showTicket(reply.ticket);
   $("ticket-outcome").hidden = true;
   $("ticket-answer-text").value = "";
