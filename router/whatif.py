@@ -1,0 +1,368 @@
+"""What a proposed settings change would do, replayed on stored conversations. Pure: a
+function of the conversations and two settings (no Redis, web or Rasa imports), so a test can
+compute the expected result on its own; router/whatif_run.py feeds it Rasa's stored trackers.
+
+Each conversation is replayed as the router lived it (bot/handoff_policy.py): the customer's
+turns scored in order, afresh after a new session or a person handing back; the lines a
+customer wrote while a person had the conversation are not replayed (the bot was silent, and
+what it would have said is unknown). The decision under each settings is the first customer
+turn whose assessment hands off, or none, and why.
+
+Which settings need what (measured by `python -m bench.whatif`):
+* `DECISION_ONLY` settings (the thresholds, the weights, the combiner, shadow mode and the
+  lists that make a person come at once) change how a turn's evidence is judged, not the
+  evidence. When the two settings differ only in those, one pass over each conversation
+  serves both: each turn's evidence is built once and judged twice (about half the cost).
+* Every other setting (a signal's parameters, retention, windows, the intent lists the signals
+  read) changes the evidence itself: each side is scored fully on its own.
+The assessments stored with each turn are not reused: they were made by whatever settings were
+live at the time, which need not be the current ones, so "now" would not mean now.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields, replace
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from router.plain_words import handoff_sentence
+from router.scoring.combiner import LearnedModel, combine
+from router.scoring.conversation import Turn, UserTurn, turns_from_lines
+from router.scoring.scorer import (
+    ACCEPTED_OFFER,
+    ASKED_FOR_A_PERSON,
+    ONLY_A_PERSON,
+    STILL_ON_IT,
+    explicit_handoff,
+)
+from router.scoring.settings import ScorerSettings
+from router.scoring.state import FrustrationState, advance
+from router.transcript import CUSTOMER, FRESH_START_EVENTS, Line, line_from_event
+
+# Rasa's event for "a person has the conversation, the bot keeps quiet" (ConversationPaused).
+PAUSE_EVENT = "pause"
+
+# Settings that judge the evidence but never change it (no signal or state reads them; a test
+# checks that): conversations can be replayed once for both sides when only these differ.
+DECISION_ONLY = (
+    "handoff_threshold", "concern_threshold", "weights", "combiner", "shadow_mode",
+    "immediate_handoff_intents", "accept_intents", "person_only_intents",
+    "person_only_confidence", "person_offer_responses", "unsolved_offer_responses",
+)
+
+# Why a person was brought in, as the keys of `by_reason_*`: the scorer's own reasons for an
+# immediate handoff, and "frustration" for a score that reached the threshold.
+FRUSTRATION = "frustration"
+REASON_KINDS = ((ASKED_FOR_A_PERSON, "asked_for_a_person"), (ONLY_A_PERSON, "only_a_person"),
+                (ACCEPTED_OFFER, "accepted_offer"), (STILL_ON_IT, "still_on_it"))
+
+
+@dataclass(frozen=True)
+class WhatIfSettings:
+    # The most conversations one replay reads: 10,000 replay in a few seconds on 2 cores
+    # (`python -m bench.whatif`); more would keep an admin waiting and the service busy.
+    max_conversations: int = 10_000
+    # The most changed conversations listed in one answer (all are counted): enough to read
+    # through, and the answer stays well under a megabyte.
+    changed_listed: int = 1_000
+
+
+# --- Settings -------------------------------------------------------------------------------
+
+def differences(current: ScorerSettings, proposed: ScorerSettings) -> List[str]:
+    """The names of the settings that differ (weights.<signal> for a weight)."""
+    names = [f"weights.{signal}" for signal in sorted(set(current.weights) | set(proposed.weights))
+             if current.weight(signal) != proposed.weight(signal)]
+    names += [f.name for f in fields(ScorerSettings)
+              if f.name != "weights" and getattr(current, f.name) != getattr(proposed, f.name)]
+    return sorted(names)
+
+
+def same_evidence(a: ScorerSettings, b: ScorerSettings) -> bool:
+    """Would every turn's evidence be the same under both (they differ in DECISION_ONLY
+    settings at most)?"""
+    defaults = ScorerSettings()
+    neutral = {name: getattr(defaults, name) for name in DECISION_ONLY}
+    return replace(a, **neutral) == replace(b, **neutral)
+
+
+# --- Conversations --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Stretch:
+    """Lines the router scored in one go: from a session's start or a hand back to the next
+    one, or to a person taking over."""
+
+    turns: Tuple[Turn, ...]
+    # The customer's message number (1 = their first line in the conversation) of each
+    # customer turn in `turns`, in order.
+    messages: Tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class StoredConversation:
+    conversation_id: str
+    first_at: float
+    last_at: float
+    stretches: Tuple[Stretch, ...]
+
+
+def stored_conversation(conversation_id: str, events: Sequence[Dict[str, Any]]
+                        ) -> StoredConversation:
+    """A conversation from its Rasa events (every session, as the tracker store keeps them)."""
+    stretches: List[Stretch] = []
+    lines: List[Line] = []
+    messages: List[int] = []
+    number, paused = 0, False
+    for event in events:
+        kind = event.get("event")
+        if kind in FRESH_START_EVENTS:
+            _close(stretches, lines, messages)
+            lines, messages, paused = [], [], False
+        elif kind == PAUSE_EVENT:
+            paused = True
+        line = line_from_event(event)
+        if line is None:
+            continue
+        if line.speaker == CUSTOMER:
+            number += 1
+        if not paused:
+            lines.append(line)
+            if line.speaker == CUSTOMER:
+                messages.append(number)
+    _close(stretches, lines, messages)
+    times = [float(e["timestamp"]) for e in events if isinstance(e.get("timestamp"), (int, float))]
+    return StoredConversation(conversation_id, min(times, default=0.0), max(times, default=0.0),
+                              tuple(stretches))
+
+
+def _close(stretches: List[Stretch], lines: List[Line], messages: List[int]) -> None:
+    if messages:
+        stretches.append(Stretch(tuple(turns_from_lines(lines)), tuple(messages)))
+
+
+def conversation_from_json(conversation_id: str, raw: str) -> Optional[StoredConversation]:
+    """A tracker as Rasa's RedisTrackerStore stores it, or None if it is not one."""
+    try:
+        stored = json.loads(raw)
+    except ValueError:
+        return None
+    events = stored.get("events") if isinstance(stored, dict) else None
+    if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
+        return None
+    return stored_conversation(conversation_id, events)
+
+
+# --- Decisions ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Decision:
+    """The turn a person is brought in, and why."""
+
+    message: int
+    reason: str  # a key of REASON_KINDS, or FRUSTRATION
+    # The scorer's reason, and the same said to a person (as the console says it).
+    why: str
+    sentence: str
+    score: float
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {"message": self.message, "reason": self.reason, "why": self.why,
+                "sentence": self.sentence, "score": self.score}
+
+
+def reason_kind(explicit: Optional[str]) -> str:
+    for prefix, kind in REASON_KINDS:
+        if explicit and explicit.startswith(prefix):
+            return kind
+    return FRUSTRATION
+
+
+def _judge(talk: Sequence[Turn], state: FrustrationState, s: ScorerSettings,
+           learned: Optional[LearnedModel], message: int) -> Optional[Decision]:
+    """The handoff decision of the scorer (router/scoring/scorer.py `_step`) on evidence
+    already built: the customer's own words first, then the score against the threshold."""
+    combined = combine(state.evidence, s, learned)
+    explicit = explicit_handoff(talk, s)
+    if explicit:
+        why = explicit
+    elif combined.score >= combined.handoff_threshold:
+        why = f"frustration {combined.score:.2f} reached {combined.handoff_threshold:.2f}"
+    else:
+        return None
+    sentence = handoff_sentence(why, {"contributions": combined.shares})
+    return Decision(message, reason_kind(explicit), why, sentence, combined.score)
+
+
+def first_handoffs(conversation: StoredConversation, sides: Sequence[ScorerSettings],
+                   learned: Optional[LearnedModel] = None) -> List[Optional[Decision]]:
+    """Each side's first handoff. The evidence is built with `sides[0]`: the sides must agree
+    on everything but DECISION_ONLY settings. A side in shadow mode never hands off."""
+    found: List[Optional[Decision]] = [None] * len(sides)
+    pending = [index for index, s in enumerate(sides) if not s.shadow_mode]
+    for stretch in conversation.stretches:
+        state, customer = FrustrationState(), 0
+        for end, turn in enumerate(stretch.turns, start=1):
+            if not pending:
+                return found
+            if not isinstance(turn, UserTurn):
+                continue
+            talk = stretch.turns[:end]
+            state, _fired = advance(state, talk, sides[0])
+            for index in list(pending):
+                decision = _judge(talk, state, sides[index], learned, stretch.messages[customer])
+                if decision is not None:
+                    found[index] = decision
+                    pending.remove(index)
+            customer += 1
+    return found
+
+
+# --- Replay ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Outcome:
+    conversation_id: str
+    first_at: float
+    last_at: float
+    now: Optional[Decision]
+    after: Optional[Decision]
+
+    @property
+    def changed(self) -> bool:
+        return _key(self.now) != _key(self.after)
+
+    @property
+    def changed_at(self) -> int:
+        """The customer's message at which the two decisions part."""
+        return min(d.message for d in (self.now, self.after) if d is not None)
+
+    def as_change(self) -> Dict[str, Any]:
+        return {"conversation_id": self.conversation_id, "message": self.changed_at,
+                "now": self.now.as_dict() if self.now else None,
+                "after": self.after.as_dict() if self.after else None}
+
+
+def _key(decision: Optional[Decision]) -> Optional[Tuple[int, str]]:
+    return (decision.message, decision.reason) if decision else None
+
+
+def replay_one(conversation: StoredConversation, current: ScorerSettings,
+               proposed: ScorerSettings, learned: Optional[LearnedModel] = None) -> Outcome:
+    if same_evidence(current, proposed):
+        now, after = first_handoffs(conversation, (current, proposed), learned)
+    else:
+        [now] = first_handoffs(conversation, (current,), learned)
+        [after] = first_handoffs(conversation, (proposed,), learned)
+    return Outcome(conversation.conversation_id, conversation.first_at, conversation.last_at,
+                   now, after)
+
+
+def replay(conversations: Iterable[StoredConversation], current: ScorerSettings,
+           proposed: ScorerSettings, learned: Optional[LearnedModel] = None) -> List[Outcome]:
+    return [replay_one(c, current, proposed, learned) for c in conversations]
+
+
+@dataclass(frozen=True)
+class RawReplay:
+    outcomes: List[Outcome]
+    unreadable: int
+
+
+def replay_json(trackers: Sequence[Tuple[str, str]], current: ScorerSettings,
+                proposed: ScorerSettings, learned: Optional[LearnedModel] = None) -> RawReplay:
+    """`replay` on (conversation id, stored tracker JSON) pairs: what a worker process gets,
+    so the parsing is shared out too."""
+    outcomes, unreadable = [], 0
+    for conversation_id, raw in trackers:
+        conversation = conversation_from_json(conversation_id, raw)
+        if conversation is None:
+            unreadable += 1
+            continue
+        outcomes.append(replay_one(conversation, current, proposed, learned))
+    return RawReplay(outcomes, unreadable)
+
+
+# --- The summary ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Staffing:
+    """The team a queue load is measured against, from what Redis keeps (no history of who
+    was online is kept, so "usually online" is read from the accounts' last heartbeats)."""
+
+    # Enabled accounts whose last heartbeat falls in the window or later, and their capacity
+    # (conversations at once) together.
+    agents: int
+    capacity: int
+    online_now: int
+    # The median time a person took over a conversation (claimed to released), and how many
+    # recent conversations it is the median of (0: none yet, a default is used).
+    handle_seconds: float
+    handled: int
+
+
+def queue_load(handoffs_now: int, handoffs_after: int, window: Tuple[float, float],
+               staffing: Staffing) -> Dict[str, Any]:
+    hours = max(window[1] - window[0], 0.0) / 3600
+    per_hour_capacity = staffing.capacity * 3600 / staffing.handle_seconds \
+        if staffing.handle_seconds > 0 else 0.0
+    now_rate = handoffs_now / hours if hours else None
+    after_rate = handoffs_after / hours if hours else None
+    return {
+        "window_hours": round(hours, 2),
+        "handoffs_per_hour_now": _rounded(now_rate),
+        "handoffs_per_hour_after": _rounded(after_rate),
+        "agents": staffing.agents, "agents_online_now": staffing.online_now,
+        "capacity_at_once": staffing.capacity,
+        "handle_seconds": round(staffing.handle_seconds, 1),
+        "capacity_per_hour": round(per_hour_capacity, 2),
+        "load_now": _share(now_rate, per_hour_capacity),
+        "load_after": _share(after_rate, per_hour_capacity),
+        "basis": _basis(hours, staffing),
+    }
+
+
+def _basis(hours: float, staffing: Staffing) -> str:
+    handled = (f"the median of the last {staffing.handled} conversations people handled"
+               if staffing.handled else "a default, as nobody has handled a conversation yet")
+    return (f"Handoffs per hour are averaged over the whole window ({hours:.1f} h), closed "
+            f"hours included. Redis keeps no history of who was online, so the team is the "
+            f"{staffing.agents} enabled accounts whose last heartbeat falls in the window or "
+            f"later ({staffing.online_now} online now), each taking as many conversations at "
+            f"once as their capacity ({staffing.capacity} together), each conversation taking "
+            f"{staffing.handle_seconds:.0f} s ({handled}). A load of 1 means the team is busy "
+            f"all the time; above it, the queue grows.")
+
+
+def _rounded(value: Optional[float]) -> Optional[float]:
+    return round(value, 2) if value is not None else None
+
+
+def _share(part: Optional[float], whole: float) -> Optional[float]:
+    return round(part / whole, 3) if part is not None and whole > 0 else None
+
+
+def summarise(outcomes: Sequence[Outcome], window: Tuple[float, float], staffing: Staffing,
+              limits: WhatIfSettings = WhatIfSettings()) -> Dict[str, Any]:
+    """The answer of a what-if: rates, reasons, what changes, and the queue load."""
+    now = [o.now for o in outcomes if o.now is not None]
+    after = [o.after for o in outcomes if o.after is not None]
+    # Newest first: the conversations an admin is most likely to remember.
+    changed = sorted((o for o in outcomes if o.changed), key=lambda o: o.last_at, reverse=True)
+    return {
+        "conversations": len(outcomes),
+        "handoffs_now": len(now), "handoffs_after": len(after),
+        "handoff_rate_now": _share(len(now), len(outcomes)),
+        "handoff_rate_after": _share(len(after), len(outcomes)),
+        "by_reason_now": _by_reason(now), "by_reason_after": _by_reason(after),
+        "changed_count": len(changed),
+        "changed": [o.as_change() for o in changed[:limits.changed_listed]],
+        "queue_load": queue_load(len(now), len(after), window, staffing),
+    }
+
+
+def _by_reason(decisions: Iterable[Decision]) -> Dict[str, int]:
+    counts: Dict[str, int] = {}
+    for decision in decisions:
+        counts[decision.reason] = counts.get(decision.reason, 0) + 1
+    return dict(sorted(counts.items()))
