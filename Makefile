@@ -95,6 +95,7 @@ bench-model: model
 
 bench: bench-model
 	$(PY) -m bench.scoring
+	$(PY) -m bench.whatif
 	$(PY) -m bench.router_overhead
 	$(PY) -m bench.turn_latency
 	$(PY) -m bench.big_messages

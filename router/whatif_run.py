@@ -90,7 +90,9 @@ async def what_if(redis: aioredis.Redis, proposed: ScorerSettings, selection: Se
     current = await settings_in_effect(redis)
     store = TrackerStore(redis, run.reading)
     most = min(selection.last or run.limits.max_conversations, run.limits.max_conversations)
-    chosen, capped = newest(await store.all(), most, selection.since, selection.until)
+    chosen, more = newest(await store.all(), most, selection.since, selection.until)
+    # Cut short: more were asked for (a window, or more than the limit) than are replayed.
+    capped = more and (selection.last is None or selection.last > most)
     replayed = await _replay(store, chosen, current, proposed, learned, run)
     window = _window(selection, replayed.outcomes, now)
     team = await staffing(AgentDirectory(redis), HandoffQueue(redis), window[0], now)

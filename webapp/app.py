@@ -26,6 +26,7 @@ from webapp import (
     operations,
     settings_admin,
     tickets,
+    whatif,
 )
 from webapp.requests import MAX_BODY_BYTES, check_path_ids, check_readable_headers
 from webapp.services import SERVICES, Services
@@ -157,6 +158,6 @@ def create_app(settings: WebSettings) -> web.Application:
     app.cleanup_ctx.append(_services)
     app.cleanup_ctx.append(_background)
     for module in (customer, auth, console, admin, operations, tickets, missed_lines,
-                   metrics, history, settings_admin):
+                   metrics, history, settings_admin, whatif):
         module.add_routes(app)
     return app

@@ -1,0 +1,94 @@
+"""What-if (admins): before a settings change is saved, replay the stored conversations (the
+last N, or a time window) with it and see what it would do (router/whatif.py says what is
+replayed and how; router/whatif_run.py runs it)."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from typing import Any, Dict, Optional
+
+from aiohttp import web
+
+from router.scoring.combiner import LEARNED_MODEL_PATH, load_learned_model
+from router.scoring.settings import ScorerSettings
+from router.settings_versions import SettingsInvalid, validate
+from router.whatif import WhatIfSettings
+from router.whatif_run import LiveSettingsInvalid, RunSettings, Selection, what_if
+from webapp.auth import admin_required
+from webapp.requests import int_field, json_body
+from webapp.services import services
+
+LIMITS = WhatIfSettings()
+# One replay at a time per process: each takes both cores for seconds, and a second admin's
+# waits its turn rather than slowing both.
+REPLAYING = web.AppKey("whatif_replaying", asyncio.Lock)
+
+
+def _proposed(body: Dict[str, Any]) -> ScorerSettings:
+    """The settings the overrides would make, in full as the settings API saves them
+    (anything left out takes its default), checked with the same rules."""
+    if "overrides" not in body:
+        raise web.HTTPBadRequest(text="The field 'overrides' is missing: send the settings "
+                                      "you would save, e.g. {\"overrides\": "
+                                      "{\"handoff_threshold\": 0.7}} ({} for the defaults).")
+    return validate(body["overrides"])
+
+
+def _time_field(body: Dict[str, Any], name: str) -> Optional[float]:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not math.isfinite(value) or value < 0:
+        raise web.HTTPBadRequest(text=f"The field '{name}' must be a time in unix seconds "
+                                      f"(a number, 0 or more).")
+    return float(value)
+
+
+def _selection(body: Dict[str, Any]) -> Selection:
+    last = int_field(body, "last")
+    since, until = _time_field(body, "since"), _time_field(body, "until")
+    if last is not None and (since is not None or until is not None):
+        raise web.HTTPBadRequest(text="Send either 'last' or 'since' (and 'until'), not both.")
+    if last is not None:
+        if not 1 <= last <= LIMITS.max_conversations:
+            raise web.HTTPBadRequest(text=f"The field 'last' must be between 1 and "
+                                          f"{LIMITS.max_conversations}, got {last}.")
+        return Selection(last=last)
+    if since is None:
+        raise web.HTTPBadRequest(text="Say which conversations to replay: 'last' (how many "
+                                      "of the newest) or 'since' (unix seconds; 'until' too, "
+                                      "else until now).")
+    if until is not None and until <= since:
+        raise web.HTTPBadRequest(text="'until' must be later than 'since'.")
+    return Selection(since=since, until=until)
+
+
+@admin_required
+async def replay(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    selection = _selection(body)
+    try:
+        proposed = _proposed(body)
+    except SettingsInvalid as error:
+        # Refused as the settings API refuses them: each wrong field named, for the form.
+        return web.json_response({"error": f"Nothing was replayed: {error}.",
+                                  "fields": error.errors}, status=400)
+    # Read each time (off the event loop): `make train-router` may have written a new one.
+    learned = await asyncio.to_thread(load_learned_model, LEARNED_MODEL_PATH)
+    async with request.app[REPLAYING]:
+        try:
+            answer = await what_if(services(request).redis, proposed, selection, time.time(),
+                                   learned, RunSettings(limits=LIMITS))
+        except LiveSettingsInvalid as error:
+            raise web.HTTPConflict(text=f"The live settings stored in Redis are not valid "
+                                        f"({error}): fix them with `make settings` first.") \
+                from error
+    return web.json_response(answer)
+
+
+def add_routes(app: web.Application) -> None:
+    app[REPLAYING] = asyncio.Lock()
+    app.router.add_post("/api/admin/what-if", replay)
