@@ -191,7 +191,8 @@ async def measure(url: str, count: int) -> List[str]:
               f"in {time.perf_counter() - started:.1f} s"]
     print(report[-1], flush=True)
     cases = [("handoff_threshold 0.6 -> 0.7 (one pass serves both)", {"handoff_threshold": 0.7}),
-             ("weights.insult -> 0.6 (one pass serves both)", {"weights": {"insult": 0.6}}),
+             ("weights.repeated_request 0.35 -> 0.2 (one pass serves both)",
+              {"weights": {"repeated_request": 0.2}}),
              ("retention 0.7 -> 0.8 (each side scored on its own)", {"retention": 0.8})]
     for name, change in cases:
         started = time.perf_counter()
