@@ -9,6 +9,8 @@
   a rate per conversation, new conversations per address; client metadata is not trusted.
 - A line's `agent_name`, `queue` and `handoff` metadata travel with its text, so the page can
   show who is speaking and where the customer is in line (Rasa's own output sends text only).
+- Typing indicators both ways (bot/typing_relay.py): `typing` from the page, `agent_typing`
+  to it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot.customer_input import CustomerGate, Refusal, client_key
+from bot.typing_relay import TypingRelay
 from router.webchat_keys import SECRET_VARIABLE, owns, session_key
 
 log = logging.getLogger(__name__)
@@ -95,7 +98,7 @@ class WebChatInput(SocketIOInput):
 
     def __init__(self, *args: Any, secret: Optional[str] = None,
                  origins: Optional[List[str]] = None, gate: Optional[CustomerGate] = None,
-                 **kwargs: Any) -> None:
+                 typing: Optional[TypingRelay] = None, **kwargs: Any) -> None:
         # Rooms are conversations: lines pushed later (an agent's) reach every tab of it.
         kwargs["session_persistence"] = True
         super().__init__(*args, **kwargs)
@@ -107,6 +110,7 @@ class WebChatInput(SocketIOInput):
         self.origins = origins if origins is not None else [
             o.strip() for o in os.environ.get(ORIGINS_VARIABLE, "").split(",") if o.strip()]
         self.gate = gate or CustomerGate.from_env()
+        self.typing = typing or TypingRelay()
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         if self.sio is None:
@@ -130,6 +134,7 @@ class WebChatInput(SocketIOInput):
         async def connect(sid: str, environ: Dict[str, Any],
                           auth: Optional[Dict[str, Any]] = None) -> bool:
             await sio.save_session(sid, {"address": client_address(environ)})
+            self.typing.follow_agents(sio)
             return True
 
         @sio.on("session_request")
@@ -143,7 +148,20 @@ class WebChatInput(SocketIOInput):
             return await self._receive(sid, data if isinstance(data, dict) else {},
                                        on_new_message)
 
+        @sio.on("typing")
+        async def typing(sid: str, _data: Any = None) -> None:
+            await self._customer_typing(sid)
+
         return webhook
+
+    async def _customer_typing(self, sid: str) -> None:
+        """The customer is typing: the agent who has the conversation sees it. Only in the
+        conversation this socket proved; nothing else of the message is read."""
+        assert self.sio is not None
+        session = await self.sio.get_session(sid)
+        conversation_id = session.get(SESSION)
+        if conversation_id and await self.typing.customer_typing(session, conversation_id):
+            await self.sio.save_session(sid, session)
 
     async def _start_or_resume(self, sid: str, data: Dict[str, Any]) -> None:
         """Resume the conversation the page proves is its own, or start a new one."""

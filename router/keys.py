@@ -222,3 +222,21 @@ def history_term(term: str) -> str:
     """Sorted set of what mentions a search term (an order number, an email, a conversation
     id; router/search_terms.py), by time: members are "case:<n>" and "ticket:<reference>"."""
     return f"{PREFIX}:history:term:{term}"
+
+
+# --- Typing indicators (router/typing_signals.py) ------------------------------------------
+# Pub/sub only: a sign that someone is typing is worth nothing a few seconds later.
+
+
+def customer_typing(conversation_id: str) -> str:
+    """Pub/sub channel: the customer is typing (the agent's console shows it)."""
+    return f"{PREFIX}:typing:customer:{conversation_id}"
+
+
+def agent_typing(conversation_id: str) -> str:
+    """Pub/sub channel: the agent is typing (the customer's chat page shows it)."""
+    return f"{PREFIX}:typing:agent:{conversation_id}"
+
+
+# Every conversation's agent_typing channel, for the web chat channel in Rasa to follow.
+AGENT_TYPING_PATTERN = agent_typing("*")

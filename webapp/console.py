@@ -3,6 +3,7 @@ transfer, resolve, hand back), with live feeds for the console page."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -10,13 +11,13 @@ import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 from aiohttp import web
 from redis.asyncio.client import PubSub
 
-from router import keys
+from router import keys, typing_signals
 from router.agents.directory import PRESENCES, Agent
 from router.customer_limits import CustomerLimits
 from router.handoff.queue import HANDED_BACK, RESOLVED, QueueError
@@ -80,7 +81,8 @@ async def console_limits(svc: Services) -> Dict[str, Any]:
         settings = ScorerSettings()  # the router falls back to its defaults too
     return {"concern_threshold": settings.concern_threshold,
             "handoff_threshold": settings.handoff_threshold,
-            "max_message_chars": CustomerLimits.from_env().max_message_chars}
+            "max_message_chars": CustomerLimits.from_env().max_message_chars,
+            "typing": typing_signals.timing()}
 
 
 def _customer_lines(state: Dict[str, str]) -> Dict[str, Any]:
@@ -197,26 +199,64 @@ async def conversation(request: web.Request) -> web.Response:
 
 @agent_required
 async def conversation_events(request: web.Request) -> web.StreamResponse:
-    """New lines of the conversation after `Last-Event-ID` (or `?after=`), as they come, for
-    as long as the agent's session lasts."""
+    """New lines of the conversation after `Last-Event-ID` (or `?after=`), as they come, and
+    `typing` while the customer types, for as long as the agent's session lasts."""
     t = await target(request)
     last_id = request.headers.get("Last-Event-ID") or request.query.get("after") or "0"
     if not _is_stream_id(last_id):
         raise web.HTTPBadRequest(text="'after' (or the Last-Event-ID header) must be a feed "
                                       "id like 1700000000000-0.")
     response = await sse.open_stream(request)
-    try:
-        while await still_signed_in(request):
-            entries = await t.svc.feed.since(t.conversation_id, last_id,
-                                             block_ms=int(SESSION_CHECK_SECONDS * 1000))
-            if not entries:
-                await response.write(sse.KEEPALIVE)
-            for entry_id, line in entries:
-                await sse.send(response, "line", line, event_id=entry_id)
-                last_id = entry_id
-    except ConnectionResetError:
-        pass  # the console went away: nothing more to send
+    async with t.svc.redis.pubsub() as typing:
+        await typing.subscribe(keys.customer_typing(t.conversation_id))
+        lines = _ConversationStream(t, response, typing, last_id)
+        try:
+            while await still_signed_in(request):
+                await lines.send_next()
+        except ConnectionResetError:
+            pass  # the console went away: nothing more to send
+        finally:
+            lines.stop()
     return response
+
+
+class _ConversationStream:
+    """Waits for the next line and the next typing signal at once; each wait, once started,
+    runs to its end (cancelling a blocked Redis read would cost its connection)."""
+
+    def __init__(self, t: Target, response: web.StreamResponse, typing: PubSub,
+                 last_id: str) -> None:
+        self.t, self.response, self.typing, self.last_id = t, response, typing, last_id
+        self.lines: Optional[asyncio.Task[List[Tuple[str, Dict[str, Any]]]]] = None
+        self.signal: Optional[asyncio.Task[Any]] = None
+
+    async def send_next(self) -> None:
+        if self.lines is None:
+            self.lines = asyncio.ensure_future(self.t.svc.feed.since(
+                self.t.conversation_id, self.last_id,
+                block_ms=int(SESSION_CHECK_SECONDS * 1000)))
+        if self.signal is None:
+            self.signal = asyncio.ensure_future(self.typing.get_message(
+                ignore_subscribe_messages=True, timeout=SESSION_CHECK_SECONDS))
+        done, _ = await asyncio.wait({self.lines, self.signal},
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if self.signal in done:
+            if self.signal.result() is not None:
+                await sse.send(self.response, "typing", {"from": "customer"})
+            self.signal = None
+        if self.lines in done:
+            entries = self.lines.result()
+            self.lines = None
+            if not entries:  # nothing for a while: show the console the stream is alive
+                await self.response.write(sse.KEEPALIVE)
+            for entry_id, line in entries:
+                await sse.send(self.response, "line", line, event_id=entry_id)
+                self.last_id = entry_id
+
+    def stop(self) -> None:
+        for task in (self.lines, self.signal):
+            if task is not None:
+                task.cancel()
 
 
 def _is_stream_id(value: str) -> bool:
@@ -241,6 +281,20 @@ async def send_message(request: web.Request) -> web.Response:
     if entry is None:
         return web.json_response({"relay_id": relay_id, "status": "duplicate"})
     return web.json_response({"relay_id": relay_id, "status": "queued"}, status=202)
+
+
+@agent_required
+async def typing(request: web.Request) -> web.Response:
+    """The agent is typing a reply: the customer's chat page shows it for a few seconds
+    (router/typing_signals.py). Only the agent who has the conversation may signal."""
+    t = await target(request)
+    await json_body(request)
+    owner = await t.svc.queue.owner(t.conversation_id)
+    if owner != f"agent:{t.agent.id}":
+        raise web.HTTPConflict(text="Only the agent who has this conversation can be shown "
+                                    "typing to the customer: claim it first.")
+    await typing_signals.agent_is_typing(t.svc.redis, t.conversation_id, t.agent.name)
+    return web.json_response({"conversation_id": t.conversation_id, "typing": True})
 
 
 @agent_required
@@ -337,6 +391,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/conversations/{conversation_id}", conversation)
     app.router.add_get("/api/conversations/{conversation_id}/events", conversation_events)
     app.router.add_post("/api/conversations/{conversation_id}/messages", send_message)
+    app.router.add_post("/api/conversations/{conversation_id}/typing", typing)
     app.router.add_post("/api/conversations/{conversation_id}/transfer", transfer)
     app.router.add_post("/api/conversations/{conversation_id}/resolve", resolve)
     app.router.add_post("/api/conversations/{conversation_id}/hand-back", hand_back)

@@ -8,6 +8,7 @@ from aiohttp import web
 from redis.exceptions import RedisError
 from yarl import URL
 
+from router import typing_signals
 from router.customer_limits import CustomerLimits
 from webapp.services import services
 
@@ -61,10 +62,12 @@ def _on_page_host(request: web.Request, port: int) -> str:
 
 
 async def chat_config(request: web.Request) -> web.Response:
-    """Where the page's socket.io client should connect, and the longest line it may send
-    (the channel's own limit, so the text box stops where the bot would)."""
+    """Where the page's socket.io client should connect, the longest line it may send (the
+    channel's own limit, so the text box stops where the bot would), and how often typing is
+    signalled and shown."""
     return web.json_response({"socket_url": socket_url(request),
-                              "max_message_chars": CustomerLimits.from_env().max_message_chars})
+                              "max_message_chars": CustomerLimits.from_env().max_message_chars,
+                              "typing": typing_signals.timing()})
 
 
 async def health(request: web.Request) -> web.Response:

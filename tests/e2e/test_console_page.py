@@ -829,3 +829,34 @@ def test_a_resolved_conversation_is_found_by_its_order_number_and_shown_beside_t
     earlier = console.wait_for("[...document.querySelectorAll('#earlier .history-item')]"
                                ".map(e => e.dataset.caseId)", check=bool)
     assert earlier == [found["case"]]
+
+
+# --- Typing indicators ---------------------------------------------------------------------
+
+def test_each_side_sees_the_other_typing_while_a_person_has_the_conversation(
+    fresh_shop: RunningBot, console: Browser, customer_page: Browser,
+) -> None:
+    sign_in(console, fresh_shop)
+    conversation_id = ask_for_a_person(customer_page, fresh_shop)
+    claim(console, conversation_id)
+    customer_page.wait_for("document.getElementById('handoff-status').textContent",
+                           check=lambda text: text == "You're talking with Sam from our team.")
+    assert console.js("document.getElementById('customer-typing').hidden") is True
+
+    # The customer types (not sent yet): the agent sees it; their line ends it.
+    customer_page.type_text("#text", "Actually, one more")
+    console.wait_for("!document.getElementById('customer-typing').hidden")
+    customer_page.press_enter()
+    console_lines(console, "customer", "Actually, one more")
+    assert console.js("document.getElementById('customer-typing').hidden") is True
+
+    # The agent types: the customer sees who; the agent's line ends it.
+    assert customer_page.js("document.getElementById('typing').hidden") is True
+    console.type_text("#reply-text", "Sure, go ahead")
+    assert customer_page.wait_for("document.getElementById('typing').hidden ? '' : "
+                                  "document.getElementById('typing').textContent",
+                                  check=bool) == "Sam is typing…"
+    console.press_enter()
+    customer_page.wait_for(AGENT_MESSAGES, check=lambda lines: any(
+        "go ahead" in line for line in lines or []))
+    assert customer_page.js("document.getElementById('typing').hidden") is True

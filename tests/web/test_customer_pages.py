@@ -10,6 +10,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from redis import asyncio as aioredis
 
 from router.agents.directory import AgentDirectory
+from router.typing_signals import SHOWN_FOR_SECONDS, SIGNAL_EVERY_SECONDS
 from stack.redis_server import EmbeddedRedis, free_port
 from webapp import create_app
 from webapp.app import ensure_first_admin
@@ -45,7 +46,9 @@ async def test_the_page_learns_where_rasa_is_and_the_longest_line(
     monkeypatch.setenv("MAX_MESSAGE_CHARS", "1234")
     reply = await client.get("/api/chat-config")
     assert await reply.json() == {"socket_url": "http://127.0.0.1:5999",
-                                  "max_message_chars": 1234}
+                                  "max_message_chars": 1234,
+                                  "typing": {"signal_every_seconds": SIGNAL_EVERY_SECONDS,
+                                             "shown_for_seconds": SHOWN_FOR_SECONDS}}
 
 
 async def test_a_public_rasa_url_wins(redis_server: EmbeddedRedis) -> None:

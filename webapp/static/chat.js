@@ -45,8 +45,14 @@ const form = document.getElementById("composer");
 const input = document.getElementById("text");
 const handoffStatus = document.getElementById("handoff-status");
 const askForPerson = document.getElementById("ask-for-person");
+const typingNotice = document.getElementById("typing");
 const lineItems = new Map();            // user line id -> its <li>, to show its state
 let socket = null;
+// How often our typing is signalled and how long the person's is shown, in ms: from
+// /api/chat-config (router/typing_signals.py); null until it has loaded.
+let typingTiming = null;
+let typingSignalledAt = 0;
+let typingHideTimer = null;
 
 function persist() {
   localStorage.setItem(STORE, JSON.stringify({
@@ -237,9 +243,36 @@ function followHandoff(metadata) {
   }
 }
 
+// ---- Typing indicators, both ways, only while a person has the conversation
+
+function signalTyping() {
+  if (!socket || !state.confirmed || !typingTiming || !input.value.trim()) return;
+  if (!state.handoff || state.handoff.state !== "with_agent") return;
+  const now = Date.now();
+  if (now - typingSignalledAt < typingTiming.signalEveryMs) return;
+  typingSignalledAt = now;
+  socket.emit("typing");
+}
+
+function showPersonTyping(signal) {
+  if (!typingTiming || !signal || !signal.agent_name) return;
+  typingNotice.textContent = `${signal.agent_name} is typing…`;
+  typingNotice.hidden = false;
+  clearTimeout(typingHideTimer);
+  typingHideTimer = setTimeout(hidePersonTyping, typingTiming.shownForMs);
+}
+
+function hidePersonTyping() {
+  clearTimeout(typingHideTimer);
+  typingNotice.hidden = true;
+}
+
 function onBotMessage(payload) {
   if (!payload) return;
   const metadata = payload.metadata || {};
+  if (metadata.agent_name || (metadata.handoff && metadata.handoff.state === "with_bot")) {
+    hidePersonTyping();   // their line arrived (or they left)
+  }
   followHandoff(metadata);
   // A new place in line updates the status line above the messages; it is not a message
   // (channels without a status line show its text instead).
@@ -312,6 +345,10 @@ async function connect() {
   setStatus("connecting", "connecting");
   // The bot's own limit on one line (router/customer_limits.py), so typing stops where it would.
   if (config.max_message_chars) input.maxLength = config.max_message_chars;
+  if (config.typing) {
+    typingTiming = { signalEveryMs: config.typing.signal_every_seconds * 1000,
+                     shownForMs: config.typing.shown_for_seconds * 1000 };
+  }
   // WebSocket only: Rasa's socket listens there, and the page's CSP allows just that origin.
   // Reconnection backs off up to 10 s, so a restarting server is not hammered.
   socket = io(config.socket_url, { transports: ["websocket"], reconnectionDelayMax: 10000 });
@@ -321,6 +358,7 @@ async function connect() {
   });
   socket.on("session_confirm", onSessionConfirmed);
   socket.on("bot_uttered", onBotMessage);
+  socket.on("agent_typing", showPersonTyping);
   socket.on("disconnect", () => { state.confirmed = false; setStatus("reconnecting", "offline"); });
 }
 
@@ -331,6 +369,8 @@ form.addEventListener("submit", (event) => {
   input.value = "";
   send(text);
 });
+
+input.addEventListener("input", signalTyping);
 
 input.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && !event.shiftKey) {

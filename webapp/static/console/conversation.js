@@ -53,6 +53,7 @@ export function closeConversation() {
   if (open.feed) open.feed.close();
   state.drafts.set(open.id, $("reply-text").value);
   state.open = null;
+  hideCustomerTyping();
   hideTransfer();
   $("conversation").hidden = true;
   $("no-conversation").hidden = false;
@@ -234,6 +235,7 @@ function openConversationFeed() {
   const feed = new EventSource(conversationPath(open.id,
     `/events?after=${encodeURIComponent(open.lastId)}`));
   feed.addEventListener("line", (event) => { if (state.open === open) onLiveLine(event); });
+  feed.addEventListener("typing", () => { if (state.open === open) showCustomerTyping(); });
   feed.onerror = () => {
     // EventSource resumes by itself (sending Last-Event-ID) after a dropped connection; if the
     // server refused, check the session, then reopen from the last line we have.
@@ -261,8 +263,24 @@ function onLiveLine(event) {
   appendLine(line);
 }
 
+// The customer is typing: shown for the live setting's few seconds after their last signal,
+// and gone as soon as their line arrives.
+function showCustomerTyping() {
+  const typing = state.limits && state.limits.typing;
+  if (!typing) return;
+  $("customer-typing").hidden = false;
+  clearTimeout(state.customerTypingTimer);
+  state.customerTypingTimer = setTimeout(hideCustomerTyping, typing.shown_for_seconds * 1000);
+}
+
+function hideCustomerTyping() {
+  clearTimeout(state.customerTypingTimer);
+  $("customer-typing").hidden = true;
+}
+
 function appendLine(line) {
   const open = state.open;
+  if (line.from === "customer") hideCustomerTyping();
   const turn = open.turns++;
   const sentiment = num(line.sentiment);
   if (line.from === "customer" && sentiment !== null) {

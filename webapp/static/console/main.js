@@ -14,7 +14,7 @@ import { changePresence, showLogin, signIn, signOut, startSession } from "./sess
 import { claimConversation } from "./queue.js";
 import { closeConversation } from "./conversation.js";
 import { hideTransfer, release, showTransfer, transfer } from "./transfer.js";
-import { sendReply, updateCount } from "./reply.js";
+import { sendReply, signalTyping, updateCount } from "./reply.js";
 import { adminAct, closeTeamAdmin, createAccount, openTeamAdmin } from "./team.js";
 import { onVisibilityChange, toggleDesktop, toggleSound, wakeAudio } from "./alerts.js";
 import { closeCase, searchHistory } from "./history.js";
@@ -55,6 +55,7 @@ function wire() {
   document.addEventListener("visibilitychange", onVisibilityChange);
   document.addEventListener("pointerdown", wakeAudio);
   $("reply-text").addEventListener("input", updateCount);
+  $("reply-text").addEventListener("input", signalTyping);
   $("reply-text").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();

@@ -18,6 +18,18 @@ function newRequestId() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+// The customer sees "<name> is typing…" while the agent writes: signalled at most every few
+// seconds (the live setting in the queue snapshot), only by the agent who has the conversation.
+export function signalTyping() {
+  const open = state.open;
+  const typing = state.limits && state.limits.typing;
+  if (!open || !typing || !ownsOpenConversation() || !$("reply-text").value.trim()) return;
+  const now = Date.now();
+  if (now - state.typingSignalledAt < typing.signal_every_seconds * 1000) return;
+  state.typingSignalledAt = now;
+  api("POST", conversationPath(open.id, "/typing"), {}).catch(() => {});   // best effort
+}
+
 export function sendReply(event) {
   event.preventDefault();
   const open = state.open;

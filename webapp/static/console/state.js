@@ -22,6 +22,8 @@ export const state = {
   // The Tickets view: the status listed, the ticket on screen, the answer's limit (from the API).
   tickets: { status: "open", open: null, maxChars: null },
   openCase: null,         // the history case on screen (history.js), by its number
+  customerTypingTimer: null,   // hides "The customer is typing…" (conversation.js)
+  typingSignalledAt: 0,   // when this agent last told the customer they are typing (reply.js)
 };
 
 export function agentName(agentId) {
