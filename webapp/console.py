@@ -128,14 +128,16 @@ async def queue_view(request: web.Request) -> web.Response:
 
 @agent_required
 async def queue_events(request: web.Request) -> web.StreamResponse:
-    """The queue snapshot now and whenever it changes or a customer writes in one of the
-    agent's conversations (and every few seconds, for wait times), for as long as the agent's
-    session lasts."""
+    """The queue snapshot now and whenever it changes, a customer writes in one of the
+    agent's conversations or an admin changes the router's settings (and every few seconds,
+    for wait times), for as long as the agent's session lasts."""
     svc = services(request)
     agent = current(request)
     response = await sse.open_stream(request)
     async with svc.redis.pubsub() as changes:
-        await changes.subscribe(keys.QUEUE_CHANGED, keys.agent_customer_lines(agent.id))
+        # A settings change re-sends it too: its limits colour the scores (console_limits).
+        await changes.subscribe(keys.QUEUE_CHANGED, keys.agent_customer_lines(agent.id),
+                                keys.ROUTER_SETTINGS_CHANGED)
         changed, next_refresh = True, 0.0
         try:
             while await still_signed_in(request):

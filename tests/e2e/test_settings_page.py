@@ -1,15 +1,17 @@
 """The handoff settings in the agents' console, in a real headless Chromium against the real
 stack: an admin changes the handoff threshold with a comment (a wrong value first, explained
 beside the field), sees the version in the history, and restores the one before; the dialog
-fits a 390 px phone."""
+fits a 390 px phone. The console's colours follow a threshold changed while it is open."""
 
 import json
+import time
 from typing import Any, Dict, Iterator
 
 import pytest
 from redis import asyncio as aioredis
 
 from router import keys
+from router.handoff.queue import HandoffQueue
 from tests.e2e.browser import Browser, running_browser
 from tests.e2e.conftest import RunningBot
 from tests.e2e.test_console_page import account_for_the_test, in_redis, sign_in
@@ -89,7 +91,7 @@ def test_an_admin_changes_the_threshold_sees_the_version_and_restores_the_one_be
 
     # The preview answers with figures, or says it is not available on this server.
     console.click("#settings-preview")
-    _shows(console, "settings-preview-result", "not available", "Replayed")
+    _shows(console, "settings-preview-result", "No stored conversations", "Replayed")
 
     console.click("#settings-history [data-version='0'] button")
     _shows(console, "settings-notice", "Restored version 0 as version 2")
@@ -107,3 +109,39 @@ def test_an_admin_changes_the_threshold_sees_the_version_and_restores_the_one_be
         " const i = document.querySelector('#settings-comment').getBoundingClientRect();"
         " return d.width <= 390 && d.left >= 0 && i.right <= 390 &&"
         " document.getElementById('settings-admin').scrollWidth <= d.width + 1; })()")
+
+
+def _waiting_at(score: float) -> Any:
+    async def enqueue(redis: aioredis.Redis) -> str:
+        conversation_id = "colour-check"
+        await HandoffQueue(redis).enqueue({
+            "conversation_id": conversation_id, "created_at": time.time(),
+            "reason": "frustration", "channel": "socketio", "assessment": {"score": score},
+            "summary": {"first_message": "this is taking ages"}, "transcript": []})
+        return conversation_id
+    return enqueue
+
+
+def test_the_consoles_colours_follow_a_threshold_changed_while_it_is_open(
+    fresh_shop: RunningBot, settings_admin: Browser
+) -> None:
+    console = settings_admin
+    sign_in(console, fresh_shop, ADMIN_ID)
+    conversation_id = in_redis(fresh_shop, _waiting_at(0.7))
+    score = (f"document.querySelector('#queue .queue-item[data-conversation-id="
+             f"{json.dumps(conversation_id)}] .score').className")
+    # 0.7 is past the default handoff threshold (0.6): shown as "a person is needed".
+    assert console.wait_for(score, check=bool) == "score score--high"
+
+    console.click("#open-settings")
+    console.wait_for("document.getElementById('settings-admin').open")
+    assert console.wait_for(f"document.querySelector('{THRESHOLD}').value") == "0.6"
+    _type_into(console, THRESHOLD, "0.8")
+    console.type_text("#settings-comment", "Fewer handoffs while we are short of people")
+    console.click("#settings-save")
+    _shows(console, "settings-notice", "Saved as version")
+    console.click("#settings-close")
+    # At 0.8 the same score is a concern, not a handoff: the colour changes at once, with no
+    # reload (the queue stream re-sends its limits on a settings change).
+    assert console.wait_for(score, timeout=5,
+                            check=lambda name: name == "score score--concern")

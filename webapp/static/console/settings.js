@@ -205,26 +205,27 @@ async function save() {
 }
 
 async function preview() {
-  const result = $("settings-preview-result");
-  try {
-    const figures = await api("POST", WHAT_IF, { overrides: proposedOverrides(),
-                                                 last: PREVIEW_CONVERSATIONS });
-    setMessage(result, describePreview(figures));
-  } catch (error) {
-    if (!(error instanceof ApiError) || error.status !== 404) throw error;
-    setMessage(result, "Preview: not available (the replay of past conversations is not " +
-                       "installed on this server).");
-  }
+  const figures = await api("POST", WHAT_IF, { overrides: proposedOverrides(),
+                                               last: PREVIEW_CONVERSATIONS });
+  setMessage($("settings-preview-result"), describePreview(figures));
 }
 
 const percent = (share) => `${(Number(share) * 100).toFixed(1)}%`;
 
+// In words: the handoff rate now and after, how many conversations would go the other way,
+// and what that does to the team's load (POST /api/admin/what-if, router/whatif.py).
 function describePreview(figures) {
-  const changed = Array.isArray(figures.changed) ? figures.changed.length : 0;
-  return `Replayed ${figures.conversations} recent conversations: handed off now ` +
+  if (!figures.conversations) {
+    return "No stored conversations to replay yet: the preview needs some customers first.";
+  }
+  const changed = Number(figures.changed_count) || 0;
+  const load = figures.queue_load || {};
+  const busy = (share) => (share === null || share === undefined ? "unknown" : percent(share));
+  return `Replayed the last ${figures.conversations} conversations: handed off now ` +
     `${percent(figures.handoff_rate_now)}, with these settings ` +
     `${percent(figures.handoff_rate_after)}; ${changed} ` +
-    `${changed === 1 ? "conversation's" : "conversations'"} handoff would change.`;
+    `${changed === 1 ? "conversation's" : "conversations'"} handoff would change. ` +
+    `The team's load: ${busy(load.load_now)} now, ${busy(load.load_after)} after.`;
 }
 
 // ---------------------------------------------------------------------------------------
