@@ -17,6 +17,7 @@ from router.relay import housekeeping
 from router.relay.outbox import DeliveryWorker
 from webapp import (
     admin,
+    analytics,
     auth,
     console,
     customer,
@@ -158,6 +159,6 @@ def create_app(settings: WebSettings) -> web.Application:
     app.cleanup_ctx.append(_services)
     app.cleanup_ctx.append(_background)
     for module in (customer, auth, console, admin, operations, tickets, missed_lines,
-                   metrics, history, settings_admin, whatif):
+                   metrics, history, settings_admin, whatif, analytics):
         module.add_routes(app)
     return app

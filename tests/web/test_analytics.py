@@ -1,0 +1,186 @@
+"""GET /api/admin/analytics and its CSV on conversations, cases and tickets written into the
+test Redis as the bot, the queue and the ticket store write them; bad ranges and filters are
+refused with a message; agents who are not admins are refused; and the service-level alert
+in an admin's queue snapshot (and not in an agent's)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from typing import Any, Dict, Optional
+
+import pytest
+from aiohttp.test_utils import TestClient
+from redis import asyncio as aioredis
+
+from router import keys
+from router.scoring.scorer import ASKED_FOR_A_PERSON, ONLY_A_PERSON
+from tests.web.conftest import make_agent, sign_in, waiting_customer
+
+URL = "/api/admin/analytics"
+CSV_URL = "/api/admin/analytics/conversations.csv"
+DAY = 86_400.0
+# Noon two days ago: well inside the default range (the last 30 days), away from midnight.
+START = (time.time() // DAY - 2) * DAY + 12 * 3600
+
+
+async def tracker(redis: aioredis.Redis, conversation_id: str, channel: str, start: float,
+                  end: float) -> None:
+    """A conversation as Rasa's tracker store keeps it."""
+    events = [{"event": "user", "timestamp": start, "text": "hello", "input_channel": channel},
+              {"event": "bot", "timestamp": end, "text": "hi"}]
+    await redis.set(keys.rasa_tracker(conversation_id),
+                    json.dumps({"events": events, "name": conversation_id}))
+
+
+async def case(redis: aioredis.Redis, number: int, conversation_id: str, reason: str,
+               enqueued: float, ended: float, outcome: str, claimed: Optional[float] = None,
+               agent_id: str = "", team: str = "", rating: str = "") -> None:
+    """An ended handoff as release.lua keeps it."""
+    packet = {"conversation_id": conversation_id, "channel": "socketio", "reason": reason,
+              "transcript": [{"from": "customer", "text": "hello", "timestamp": enqueued - 30}]}
+    fields: Dict[str, Any] = {"case_id": number, "conversation_id": conversation_id,
+                              "packet": json.dumps(packet), "enqueued_at": enqueued,
+                              "ended_at": ended, "outcome": outcome, "team": team,
+                              "agent_id": agent_id, "rating": rating, "lines": "[]"}
+    if claimed is not None:
+        fields["claimed_at"] = claimed
+    await redis.hset(keys.history_case(str(number)), mapping=fields)
+    await redis.zadd(keys.HISTORY_CASES, {str(number): ended})
+
+
+async def stored_story(redis: aioredis.Redis) -> None:
+    """Three web chats: one stays with the bot, one is claimed after 60 s by ana and rated
+    Great, one waits 600 s (past the 300 s target) for bo and is rated Not good."""
+    await tracker(redis, "calm", "socketio", START, START + 100)
+    await tracker(redis, "quick", "socketio", START + 200, START + 1000)
+    await tracker(redis, "slow", "socketio", START + 300, START + 2000)
+    await case(redis, 1, "quick", ASKED_FOR_A_PERSON, START + 230, START + 900, "resolved",
+               claimed=START + 290, agent_id="ana", team="billing", rating="5")
+    await case(redis, 2, "slow", f"{ONLY_A_PERSON} (item_damaged)", START + 330,
+               START + 1900, "handed_back", claimed=START + 930, agent_id="bo", rating="1")
+
+
+async def admin(api: TestClient, redis: aioredis.Redis) -> Dict[str, str]:
+    await make_agent(redis, "boss", role="admin")
+    return await sign_in(api, "boss")
+
+
+async def test_an_admin_sees_every_figure_computed_from_what_is_stored(
+        api: TestClient, redis: aioredis.Redis) -> None:
+    await stored_story(redis)
+    reply = await api.get(URL, headers=await admin(api, redis))
+    assert reply.status == 200, await reply.text()
+    figures = await reply.json()
+    assert figures["conversations"] == {"total": 3, "contained": 1, "containment": 0.3333}
+    assert figures["handoffs"]["total"] == 2 and figures["handoffs"]["rate"] == 0.6667
+    assert {r["kind"]: r["handoffs"] for r in figures["handoffs"]["by_reason"]} == {
+        "asked_for_a_person": 1, "only_a_person_can_solve": 1, "accepted_offer": 0,
+        "frustration": 0, "other": 0}
+    assert figures["queue_wait"]["p50_seconds"] == 60.0
+    assert figures["queue_wait"]["p95_seconds"] == 600.0
+    assert figures["service_level"]["wait_target_seconds"] == 300
+    assert (figures["service_level"]["met"], figures["service_level"]["counted"]) == (1, 2)
+    assert figures["time_with_bot"]["p50_seconds"] == 30.0
+    assert {a["agent_id"]: a["p50_seconds"] for a in figures["handle_time"]["by_agent"]} == \
+        {"ana": 610.0, "bo": 970.0}
+    assert figures["csat"] == {"count": 2, "great": 1, "share_great": 0.5, "mean": 3.0}
+    assert len(figures["range"]["days"]) >= 30
+
+
+async def test_filters_narrow_the_figures(api: TestClient, redis: aioredis.Redis) -> None:
+    await stored_story(redis)
+    headers = await admin(api, redis)
+    by_team = await (await api.get(URL, params={"team": "billing"}, headers=headers)).json()
+    assert by_team["handoffs"]["total"] == 1 and by_team["conversations"] is None
+    other = await (await api.get(URL, params={"channel": "telegram"}, headers=headers)).json()
+    assert other["conversations"]["total"] == 0 and other["handoffs"]["total"] == 0
+    before = await (await api.get(URL, params={"since": str(int(START - 10 * DAY)),
+                                               "until": str(int(START - 9 * DAY))},
+                                  headers=headers)).json()
+    assert before["conversations"]["total"] == 0 and before["csat"]["count"] == 0
+
+
+async def test_the_csv_has_one_row_per_conversation(api: TestClient,
+                                                    redis: aioredis.Redis) -> None:
+    await stored_story(redis)
+    reply = await api.get(CSV_URL, headers=await admin(api, redis))
+    assert reply.status == 200, await reply.text()
+    assert reply.content_type == "text/csv"
+    assert reply.headers["Content-Disposition"].startswith('attachment; filename="conversations-')
+    rows = list(csv.DictReader(io.StringIO(await reply.text())))
+    assert [r["conversation_id"] for r in rows] == ["calm", "quick", "slow"]
+    assert list(rows[0]) == ["conversation_id", "channel", "started", "ended", "handed_off",
+                             "reason_kind", "team", "waited_seconds", "handled_seconds", "agent",
+                             "outcome", "rating"]
+    assert rows[0]["handed_off"] == "n" and rows[0]["agent"] == ""
+    assert (rows[1]["handed_off"], rows[1]["reason_kind"], rows[1]["team"],
+            rows[1]["waited_seconds"], rows[1]["handled_seconds"], rows[1]["agent"],
+            rows[1]["outcome"], rows[1]["rating"]) == \
+        ("y", "asked_for_a_person", "billing", "60", "610", "ana", "resolved", "5")
+    assert rows[2]["waited_seconds"] == "600" and rows[2]["outcome"] == "handed_back"
+
+
+async def test_a_cell_a_spreadsheet_would_run_stays_text(api: TestClient,
+                                                         redis: aioredis.Redis) -> None:
+    await tracker(redis, "odd", "=cmd|' /C calc'!A0", START, START + 10)
+    reply = await api.get(CSV_URL, headers=await admin(api, redis))
+    rows = list(csv.DictReader(io.StringIO(await reply.text())))
+    assert rows[0]["channel"] == "'=cmd|' /C calc'!A0"
+
+
+@pytest.mark.parametrize("query, message", [
+    ({"since": "yesterday"}, "'since' is a number"),
+    ({"until": "-5"}, "'until' is a number"),
+    ({"since": "1e9"}, "'since' is a number"),
+    ({"since": "100"}, "'since' is a number from 9.46685e+08"),
+    ({"until": "99999999999"}, "'until' is a number"),
+    ({"since": "1700000000", "until": "1600000000"}, "'since' is after 'until'"),
+    ({"since": "1600000000", "until": "1700000000"}, "longer than 366 days"),
+    ({"channel": "Web Chat!"}, "'channel' is a channel name"),
+    ({"team": "x" * 41}, "'team' is a team name"),
+    ({"team": "-billing"}, "'team' is a team name"),
+])
+@pytest.mark.parametrize("url", [URL, CSV_URL])
+async def test_bad_ranges_and_filters_are_refused_with_a_message(
+        api: TestClient, redis: aioredis.Redis, url: str, query: Dict[str, str],
+        message: str) -> None:
+    reply = await api.get(url, params=query, headers=await admin(api, redis))
+    assert reply.status == 400
+    assert message in (await reply.json())["error"]
+
+
+@pytest.mark.parametrize("url", [URL, CSV_URL])
+async def test_agents_who_are_not_admins_and_strangers_are_refused(
+        api: TestClient, redis: aioredis.Redis, url: str) -> None:
+    await stored_story(redis)
+    await make_agent(redis, "ana")
+    reply = await api.get(url, headers=await sign_in(api, "ana"))
+    assert reply.status == 403 and "admin" in (await reply.json())["error"]
+    api.session.cookie_jar.clear()  # signing in left ana's cookie with the client
+    assert (await api.get(url)).status == 401
+
+
+async def test_an_admin_is_alerted_to_customers_waiting_past_the_target(
+        api: TestClient, redis: aioredis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLA_WAIT_SECONDS", "120")
+    now = time.time()
+    await waiting_customer(redis, "0" * 31 + "1", created_at=now - 600)
+    await waiting_customer(redis, "0" * 31 + "2", created_at=now - 30)
+    await waiting_customer(redis, "0" * 31 + "3", created_at=now - 200)
+    snapshot = await (await api.get("/api/queue", headers=await admin(api, redis))).json()
+    level = snapshot["service_level"]
+    assert level["wait_target_seconds"] == 120
+    assert [w["conversation_id"] for w in level["past_target"]] == ["0" * 31 + "1",
+                                                                   "0" * 31 + "3"]
+    assert level["past_target"][0]["waiting_seconds"] >= 600
+
+
+async def test_an_agent_who_is_not_an_admin_gets_no_service_level_alert(
+        api: TestClient, redis: aioredis.Redis) -> None:
+    await waiting_customer(redis, "0" * 31 + "1", created_at=time.time() - 3600)
+    await make_agent(redis, "ana")
+    snapshot = await (await api.get("/api/queue", headers=await sign_in(api, "ana"))).json()
+    assert len(snapshot["waiting"]) == 1 and "service_level" not in snapshot
