@@ -79,7 +79,12 @@ def case_view(fields: Dict[str, str], agent_name: Optional[str]) -> Dict[str, An
             "agent_id": fields.get("agent_id") or None,
             "claimed_at": _number(fields.get("claimed_at")),
             "outcome_sentence": outcome_sentence(fields.get("outcome"), agent_name),
-            "rated_at": _number(fields.get("rated_at"))}
+            "rated_at": _number(fields.get("rated_at")),
+            # Whether bringing in a person was right, as an agent labelled it
+            # (router/handoff_labels.py).
+            "label": fields.get("label") or None,
+            "labelled_by": fields.get("labelled_by") or None,
+            "labelled_at": _number(fields.get("labelled_at"))}
 
 
 def _number(value: Optional[str]) -> Optional[float]:

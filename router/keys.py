@@ -203,12 +203,16 @@ HISTORY_CASES = f"{PREFIX}:history:cases"
 # Set of case numbers not yet in the search index (made in the step that ends the handoff,
 # indexed right after, or by the housekeeping if the process died in between).
 HISTORY_UNINDEXED = f"{PREFIX}:history:unindexed"
+# Sorted set of the case numbers agents labelled (router/handoff_labels.py: was bringing in a
+# person needed, too early, too late?), by when last labelled; read by router/learning.py.
+# Numbers whose case has expired are dropped when met.
+HISTORY_LABELLED = f"{PREFIX}:history:labelled"
 
 
 def history_case(case_id: str) -> str:
     """Hash of one ended handoff: case_id, conversation_id, packet (JSON), lines (JSON: the
     feed since the handoff), enqueued_at, claimed_at, team, agent_id, outcome, ended_at,
-    rating, rated_at."""
+    rating, rated_at; label, labelled_by, labelled_at once an agent labels the handoff."""
     return f"{PREFIX}:history:case:{case_id}"
 
 

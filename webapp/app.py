@@ -21,7 +21,9 @@ from webapp import (
     auth,
     console,
     customer,
+    handoff_labels,
     history,
+    learning,
     metrics,
     missed_lines,
     operations,
@@ -159,6 +161,7 @@ def create_app(settings: WebSettings) -> web.Application:
     app.cleanup_ctx.append(_services)
     app.cleanup_ctx.append(_background)
     for module in (customer, auth, console, admin, operations, tickets, missed_lines,
-                   metrics, history, settings_admin, whatif, analytics):
+                   metrics, history, settings_admin, whatif, analytics, handoff_labels,
+                   learning):
         module.add_routes(app)
     return app

@@ -27,6 +27,8 @@ from router.plain_words import channel_name, handoff_sentence
 from router.relay.notices import joined_notice
 from router.relay.outbox import line_command, resume_command
 from router.scoring.settings import ScorerSettings, SettingsError
+from router.service_levels import ServiceLevels
+from router.service_levels import alert as service_level_alert
 from webapp import sse
 from webapp.auth import agent_required, current, signed_in
 from webapp.requests import json_body, text_field
@@ -68,8 +70,12 @@ async def snapshot(svc: Services, agent: Agent, now: float) -> Dict[str, Any]:
     for member in await svc.directory.all():
         load = len(await svc.directory.conversations(member.id))
         team.append({**member.public(), "conversations": load})
-    return {"waiting": [w.as_dict(now) for w in await svc.queue.waiting()], "mine": mine,
+    waiting = await svc.queue.waiting()
+    view = {"waiting": [w.as_dict(now) for w in waiting], "mine": mine,
             "team": team, "me": agent.public(), "limits": await console_limits(svc)}
+    if agent.is_admin:  # supervisors are alerted to customers waiting past the target
+        view["service_level"] = service_level_alert(waiting, now, ServiceLevels.from_env())
+    return view
 
 
 async def console_limits(svc: Services) -> Dict[str, Any]:
@@ -332,7 +338,7 @@ async def _release(request: web.Request, outcome: str) -> web.Response:
     helper = await t.svc.directory.get(owner[len("agent:"):]) \
         if owner.startswith("agent:") else None
     try:
-        await t.svc.queue.release(
+        released = await t.svc.queue.release(
             t.conversation_id, time.time(), outcome,
             resume_command(outcome, (helper or t.agent).name),
             by_agent=None if t.agent.is_admin else t.agent.id)
@@ -340,7 +346,9 @@ async def _release(request: web.Request, outcome: str) -> web.Response:
         raise conflict(error) from error
     # File it for search now; the housekeeping does it if this process stops first.
     await t.svc.history.index_pending()
-    return web.json_response({"conversation_id": t.conversation_id, "outcome": outcome})
+    # The case number lets the console ask at once whether the handoff was right.
+    return web.json_response({"conversation_id": t.conversation_id, "outcome": outcome,
+                              "case_id": released.case_id})
 
 
 @agent_required

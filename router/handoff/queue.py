@@ -53,6 +53,15 @@ class QueueError(Exception):
 
 
 @dataclass(frozen=True)
+class Released:
+    """A handoff that ended: who had it ('' if it was waiting) and the number of the case it
+    is kept as in the history (router/history.py), so the agent can label it."""
+
+    previous_agent: str
+    case_id: str
+
+
+@dataclass(frozen=True)
 class Waiting:
     conversation_id: str
     position: int
@@ -171,16 +180,16 @@ class HandoffQueue:
 
     async def release(self, conversation_id: str, now: float, outcome: str,
                       resume_command: Dict[str, Any], by_agent: Optional[str],
-                      only_if_waiting: bool = False) -> str:
+                      only_if_waiting: bool = False) -> Released:
         """The bot takes over again (resolved or handed back); `resume_command` goes to the
         relay outbox in the same step, and the handoff is kept as a case for history
-        (router/history.py). Returns the agent who had it ('' if it was waiting).
+        (router/history.py). Returns who had it and the case number.
         `only_if_waiting`: refused ("not_waiting") once a person has taken it."""
         reply = await self.scripts.run(
             "release", conversation_id, by_agent or "", now, outcome,
             lua_json(resume_command), "1" if only_if_waiting else "",
             self.history.keep_seconds, FEED_MAX_LINES)
-        return _checked(reply[0], reply[1])
+        return Released(_checked(reply[0], reply[1]), text(reply[2]))
 
     async def agent_gone(self, agent_id: str, now: float,
                          stale_before: Optional[float] = None) -> List[str]:

@@ -13,7 +13,7 @@ from redis import asyncio as aioredis
 from router import keys
 from router.agents.directory import AgentDirectory
 from router.handoff.ordering import QueueSettings, estimated_wait_minutes, queue_score
-from router.handoff.queue import HANDED_BACK, RESOLVED, HandoffQueue, QueueError
+from router.handoff.queue import HANDED_BACK, RESOLVED, HandoffQueue, QueueError, Released
 
 SETTINGS = QueueSettings(frustration_head_start=300, priority_head_start=600,
                          heartbeat_timeout=60)
@@ -231,9 +231,11 @@ async def test_resolve_and_hand_back_free_the_agent_and_queue_the_resume(
         await queue.release("r", NOW + 100, RESOLVED, {"kind": "resume"}, by_agent="ben")
     assert error.value.code == "not_yours"
     assert await queue.release("r", NOW + 100, RESOLVED,
-                               {"kind": "resume", "conversation_id": "r"}, by_agent="ana") == "ana"
+                               {"kind": "resume", "conversation_id": "r"},
+                               by_agent="ana") == Released("ana", "1")
     assert await queue.release("h", NOW + 300, HANDED_BACK,
-                               {"kind": "resume", "conversation_id": "h"}, by_agent=None) == "ana"
+                               {"kind": "resume", "conversation_id": "h"},
+                               by_agent=None) == Released("ana", "2")
     assert await queue.owner("r") is None and await queue.owner("h") is None
     assert await AgentDirectory(redis).conversations("ana") == []
     commands = [fields for _, fields in await redis.xrange(keys.RELAY_OUTBOX)]

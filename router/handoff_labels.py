@@ -1,0 +1,112 @@
+"""Agents' labels on the handoffs they received: was bringing in a person right?
+
+Right after resolving or handing back a conversation (or later, from the case in History), the
+agent who had it says in one click whether the handoff was `needed`, came `too_early` (the bot
+could have handled it) or `too_late`. The label goes on the case (router/history.py) with who
+set it and when; changing it is allowed and the last one counts. A sorted set of labelled case
+numbers lets router/learning.py read them all without scanning the history.
+
+The rules (which labels exist, who may label) are pure; `HandoffLabels` is the small store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Mapping, Optional
+
+from redis import asyncio as aioredis
+
+from router import keys
+from router.redis_values import text, text_map
+
+NEEDED, TOO_EARLY, TOO_LATE = "needed", "too_early", "too_late"
+LABELS = (NEEDED, TOO_EARLY, TOO_LATE)
+# Each label as the console says it.
+LABEL_WORDS: Mapping[str, str] = {
+    NEEDED: "needed",
+    TOO_EARLY: "too early: the bot could have handled it",
+    TOO_LATE: "too late",
+}
+
+
+class UnknownLabel(ValueError):
+    """Not one of LABELS; the message lists them."""
+
+
+class CaseNotFound(LookupError):
+    """No such case (never made, or expired with the history)."""
+
+
+def checked_label(value: object) -> str:
+    """`value` if it is a label; otherwise UnknownLabel naming the allowed ones."""
+    if isinstance(value, str) and value in LABELS:
+        return value
+    allowed = ", ".join(f"'{label}' ({LABEL_WORDS[label]})" for label in LABELS)
+    raise UnknownLabel(f"'label' must be one of {allowed}; got {str(value)[:40]!r}.")
+
+
+def may_label(case: Mapping[str, str], agent_id: str, is_admin: bool) -> bool:
+    """The agent who had the case may label it, and any admin (e.g. for a customer who waited
+    too long and became a ticket: nobody had it)."""
+    return is_admin or (bool(agent_id) and case.get("agent_id") == agent_id)
+
+
+@dataclass(frozen=True)
+class Label:
+    case_id: str
+    label: str
+    labelled_by: str
+    labelled_at: float
+
+    def public(self) -> Dict[str, object]:
+        return {"case_id": self.case_id, "label": self.label,
+                "label_words": LABEL_WORDS[self.label], "labelled_by": self.labelled_by,
+                "labelled_at": self.labelled_at}
+
+
+def label_of(case: Mapping[str, str]) -> Optional[Label]:
+    """The label stored on a case, if it has a valid one."""
+    label = case.get("label")
+    if label not in LABELS:
+        return None
+    return Label(case.get("case_id", ""), str(label), case.get("labelled_by", ""),
+                 float(case.get("labelled_at") or 0.0))
+
+
+class HandoffLabels:
+    """Labels on cases in Redis (either kind of client)."""
+
+    def __init__(self, redis: aioredis.Redis) -> None:
+        self.redis = redis
+
+    async def set(self, case_id: str, label: str, by: str, at: float) -> Label:
+        """Label the case (replacing an earlier label); CaseNotFound if it is not there. The
+        case and the index change together, and never for a case that expired meanwhile."""
+        label = checked_label(label)
+        case_key = keys.history_case(case_id)
+        async with self.redis.pipeline(transaction=True) as tx:
+            await tx.watch(case_key)
+            if not await tx.exists(case_key):
+                raise CaseNotFound(case_id)
+            tx.multi()
+            tx.hset(case_key, mapping={"label": label, "labelled_by": by,
+                                       "labelled_at": repr(at)})
+            tx.zadd(keys.HISTORY_LABELLED, {case_id: at})
+            await tx.execute()
+        return Label(case_id, label, by, at)
+
+    async def labelled_cases(self, limit: int) -> List[Dict[str, str]]:
+        """The `limit` most recently labelled cases (their hashes), newest first. Numbers
+        whose case has expired are dropped from the index as they are met."""
+        case_ids = [text(c) for c in await self.redis.zrevrange(keys.HISTORY_LABELLED, 0,
+                                                                 limit - 1)]
+        cases, expired = [], []
+        for case_id in case_ids:
+            fields = text_map(await self.redis.hgetall(keys.history_case(case_id)))
+            if fields.get("label") in LABELS:
+                cases.append(fields)
+            else:
+                expired.append(case_id)
+        if expired:
+            await self.redis.zrem(keys.HISTORY_LABELLED, *expired)
+        return cases
