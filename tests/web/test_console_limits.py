@@ -8,7 +8,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from redis import asyncio as aioredis
 
-from router import keys
+from router import keys, typing_signals
 from tests.web.conftest import make_agent, sign_in, waiting_customer
 
 
@@ -19,13 +19,13 @@ async def test_the_snapshot_carries_the_live_thresholds_and_the_line_limit(
     headers = await sign_in(api, "ana")
     defaults = (await (await api.get("/api/queue", headers=headers)).json())["limits"]
     assert defaults == {"concern_threshold": 0.3, "handoff_threshold": 0.6,
-                        "max_message_chars": 2000}
+                        "max_message_chars": 2000, "typing": typing_signals.timing()}
     # An admin's live change (make settings ...) and another line limit.
     await redis.set(keys.ROUTER_SETTINGS, json.dumps({"handoff_threshold": 0.75}))
     monkeypatch.setenv("MAX_MESSAGE_CHARS", "1500")
     changed = (await (await api.get("/api/queue", headers=headers)).json())["limits"]
     assert changed == {"concern_threshold": 0.3, "handoff_threshold": 0.75,
-                       "max_message_chars": 1500}
+                       "max_message_chars": 1500, "typing": typing_signals.timing()}
 
 
 async def test_broken_stored_settings_fall_back_to_the_defaults_as_the_router_does(
