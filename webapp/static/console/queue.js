@@ -53,6 +53,7 @@ function onSnapshot(snapshot) {
   markOnScreenRead();
   renderMe();
   renderQueue(snapshot.waiting || []);
+  renderServiceLevel(snapshot.service_level);
   renderMine(snapshot.mine || []);
   updateTitle();
   renderTeam(snapshot.team || []);
@@ -65,6 +66,24 @@ function renderQueue(waiting) {
   $("queue-empty").hidden = waiting.length > 0;
   tick();
   markOpen();
+}
+
+// Admins' snapshots carry the customers waiting past the target (agents' carry nothing): a
+// banner says how many and since when, and their queue items are marked.
+function renderServiceLevel(level) {
+  const banner = $("sla-alert");
+  const late = (level && level.past_target) || [];
+  banner.hidden = late.length === 0;
+  if (!late.length) return;
+  const target = formatWait(level.wait_target_seconds);
+  banner.textContent = `${late.length} waiting longer than the ${target} target ` +
+    `(longest ${formatWait(late[0].waiting_seconds)})`;
+  const lateIds = new Set(late.map((entry) => entry.conversation_id));
+  for (const item of document.querySelectorAll("#queue .queue-item")) {
+    if (!lateIds.has(item.dataset.conversationId)) continue;
+    item.classList.add("is-past-target");
+    item.querySelector(".queue-item__top").append(el("span", "past-target", "past target"));
+  }
 }
 
 function queueItem(entry) {

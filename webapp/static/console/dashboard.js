@@ -1,0 +1,289 @@
+// The dashboard (admins only): how the bot and the team did over a date range, for a channel
+// or a team: headline figures, three charts drawn here as inline SVG, and the CSV download.
+//
+// Every figure comes from GET /api/admin/analytics, computed on the server
+// (router/analytics.py); this module only lays them out. Each chart is an image for screen
+// readers (role="img") whose aria-label says its figures in words; each bar or point carries
+// its value in data- attributes and a <title>.
+
+import { $, el, svg } from "./dom.js";
+import { api } from "./api.js";
+import { isAdmin } from "./team.js";
+
+const ANALYTICS = "/api/admin/analytics";
+const CSV = "/api/admin/analytics/conversations.csv";
+// Chart geometry, in the SVG's own units (it scales to the dialog's width).
+const WIDTH = 320, HEIGHT = 150, LEFT = 30, RIGHT = 8, TOP = 10, BOTTOM = 22;
+const DAY_MS = 86400000;
+
+// Channels and teams seen in any report this session, for the filters' lists.
+const seen = { channels: new Map(), teams: new Set() };
+
+// ---------------------------------------------------------------------------------------
+// Opening and closing
+
+export function wireDashboard() {
+  $("open-dashboard").addEventListener("click", openDashboard);
+  $("dashboard-close").addEventListener("click", closeDashboard);
+  $("dashboard-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    dashboardAct(event.submitter, load);
+  });
+  // Offered exactly when Manage team is: to admins (session.js shows and hides that one as
+  // the role is known or changes, and on sign-out).
+  new MutationObserver(followAdminRole).observe($("manage-team"), { attributes: true,
+    attributeFilter: ["hidden"] });
+  followAdminRole();
+}
+
+function followAdminRole() {
+  const admin = !$("manage-team").hidden && isAdmin();
+  $("open-dashboard").hidden = !admin;
+  if (!admin) closeDashboard();
+}
+
+function openDashboard() {
+  if (!isAdmin()) return;
+  const dialog = $("dashboard");
+  if (!dialog.open) dialog.showModal();
+  dashboardAct(null, load);
+}
+
+export function closeDashboard() {
+  const dialog = $("dashboard");
+  if (dialog.open) dialog.close();
+}
+
+async function dashboardAct(button, action) {
+  if (button) button.disabled = true;
+  const error = $("dashboard-error");
+  error.hidden = true;
+  try {
+    await action();
+  } catch (failure) {
+    error.textContent = failure.message;
+    error.hidden = false;
+  } finally {
+    if (button && button.isConnected) button.disabled = false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The query: dates in the browser's days (from the first second of the first day to the last
+// second of the last), channel and team as chosen; empty means the server's defaults.
+
+function query() {
+  const params = new URLSearchParams();
+  const since = dayStart($("dashboard-since").value);
+  const until = dayStart($("dashboard-until").value);
+  if (since !== null) params.set("since", String(since));
+  if (until !== null) params.set("until", String(Math.min(until + DAY_MS / 1000 - 1, Math.floor(Date.now() / 1000))));
+  for (const name of ["channel", "team"]) {
+    const value = $(`dashboard-${name}`).value;
+    if (value) params.set(name, value);
+  }
+  return params;
+}
+
+function dayStart(value) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value || "");
+  if (!match) return null;
+  return Math.floor(new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3])).getTime() / 1000);
+}
+
+async function load() {
+  const params = query();
+  const report = await api("GET", `${ANALYTICS}?${params}`);
+  const days = report.range.days;
+  if (!$("dashboard-since").value && days.length) $("dashboard-since").value = days[0];
+  if (!$("dashboard-until").value && days.length) $("dashboard-until").value = days[days.length - 1];
+  $("dashboard-csv").href = `${CSV}?${params}`;
+  rememberChoices(report);
+  renderFigures(report);
+  drawReasons(report);
+  drawChannels(report);
+  drawWaits(report);
+}
+
+function rememberChoices(report) {
+  for (const row of report.handoffs.by_channel) seen.channels.set(row.channel, row.label);
+  for (const row of report.handoffs.by_team) if (row.team) seen.teams.add(row.team);
+  fillSelect($("dashboard-channel"), [...seen.channels].sort(), "Every channel");
+  fillSelect($("dashboard-team"), [...seen.teams].sort().map((team) => [team, team]), "Every team");
+}
+
+function fillSelect(select, options, everything) {
+  const chosen = select.value;
+  const all = el("option", "", everything);
+  all.value = "";
+  select.replaceChildren(all, ...options.filter(([value]) => value).map(([value, label]) => {
+    const option = el("option", "", label);
+    option.value = value;
+    return option;
+  }));
+  select.value = chosen;
+}
+
+// ---------------------------------------------------------------------------------------
+// Headline figures
+
+const percent = (share) => (share === null || share === undefined ? "–" : `${Math.round(share * 100)}%`);
+
+export function duration(seconds) {
+  if (seconds === null || seconds === undefined) return "–";
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+  return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
+}
+
+function renderFigures(report) {
+  const level = report.service_level;
+  const csat = report.csat;
+  const figures = [
+    ["containment", "Containment", report.conversations
+      ? `${percent(report.conversations.containment)} of ${report.conversations.total}` : "– (per team: not known)"],
+    ["handoff-rate", "Handoff rate", report.handoffs.rate === null
+      ? `${report.handoffs.total} handoffs` : `${percent(report.handoffs.rate)} (${report.handoffs.total})`],
+    ["wait", "Queue wait p50 / p95", `${duration(report.queue_wait.p50_seconds)} / ${duration(report.queue_wait.p95_seconds)}`],
+    ["sla", `Taken within ${duration(level.wait_target_seconds)}`, `${percent(level.share)} (${level.met} of ${level.counted})`],
+    ["csat", "Rated Great", csat.count ? `${percent(csat.share_great)} of ${csat.count} (mean ${csat.mean} of 5)` : "no ratings"],
+    ["abandoned", "Left waiting", `${percent(report.abandonment.share)} (${report.abandonment.abandoned})`],
+    ["handle", "Handle time p50", duration(report.handle_time.p50_seconds)],
+    ["with-bot", "With the bot before a handoff (median)", duration(report.time_with_bot.p50_seconds)],
+    ["tickets", "Tickets answered", report.tickets
+      ? `${report.tickets.answered} of ${report.tickets.opened} (median ${duration(report.tickets.median_answer_seconds)})` : "–"],
+  ];
+  $("dashboard-figures").replaceChildren(...figures.map(([id, label, value]) => {
+    const item = el("div", "figure");
+    item.dataset.figure = id;
+    item.append(el("dt", "figure__label", label), el("dd", "figure__value", value));
+    return item;
+  }));
+}
+
+// ---------------------------------------------------------------------------------------
+// Charts
+
+function frame(chart, label, most, format) {
+  chart.replaceChildren();
+  chart.setAttribute("viewBox", `0 0 ${WIDTH} ${HEIGHT}`);
+  chart.setAttribute("role", "img");
+  chart.setAttribute("aria-label", label);
+  const y = (value) => TOP + (1 - value / most) * (HEIGHT - TOP - BOTTOM);
+  for (const value of [0, most / 2, most]) {
+    chart.append(svg("line", { x1: LEFT, x2: WIDTH - RIGHT, y1: y(value), y2: y(value) }, "chart__axis"));
+    const text = svg("text", { x: LEFT - 3, y: y(value) + 3, "text-anchor": "end" }, "chart__label");
+    text.textContent = format(value);
+    chart.append(text);
+  }
+  return y;
+}
+
+function axisLabel(chart, x, text) {
+  const label = svg("text", { x, y: HEIGHT - 6, "text-anchor": "middle" }, "chart__label");
+  label.textContent = text;
+  chart.append(label);
+}
+
+function titled(node, text) {
+  const title = svg("title");
+  title.textContent = text;
+  node.append(title);
+  return node;
+}
+
+const shortDay = (day) => day.slice(5);   // "2024-03-05" -> "03-05"
+
+// Handoffs per day, stacked by reason kind, in the API's order of kinds.
+function drawReasons(report) {
+  const days = report.handoffs.by_day;
+  const kinds = report.kinds;
+  const most = Math.max(1, ...days.map((day) => day.handoffs));
+  const words = kinds.map(({ kind, label }) => {
+    const count = days.reduce((sum, day) => sum + day.by_reason[kind], 0);
+    return `${label} ${count}`;
+  });
+  const chart = $("chart-reasons");
+  const y = frame(chart, `Handoffs per day by reason, ${days.length} days: ${words.join(", ")}.`,
+                  most, (value) => String(Math.round(value * 10) / 10));
+  const step = (WIDTH - LEFT - RIGHT) / Math.max(days.length, 1);
+  const barWidth = Math.max(1, Math.min(22, step * 0.7));
+  days.forEach((day, index) => {
+    const x = LEFT + step * (index + 0.5);
+    let below = 0;
+    kinds.forEach(({ kind, label }, kindIndex) => {
+      const count = day.by_reason[kind];
+      if (!count) return;
+      const bar = svg("rect", { x: x - barWidth / 2, y: y(below + count), width: barWidth,
+                                height: y(below) - y(below + count) }, `chart__kind chart__kind--${kindIndex}`);
+      Object.assign(bar.dataset, { day: day.day, kind, count: String(count) });
+      chart.append(titled(bar, `${day.day}: ${count} ${label}`));
+      below += count;
+    });
+  });
+  labelDays(chart, days.map((day) => day.day), step);
+  $("legend-reasons").replaceChildren(...kinds.map(({ label }, kindIndex) => {
+    const item = el("li");
+    item.append(el("span", `legend__swatch chart__kind--${kindIndex}`), el("span", "", label));
+    return item;
+  }));
+}
+
+// A few day labels under the axis: the first, the last and some between, never crowded.
+function labelDays(chart, days, step) {
+  const every = Math.max(1, Math.ceil(days.length / 6));
+  days.forEach((day, index) => {
+    if (index % every === 0 || index === days.length - 1) axisLabel(chart, LEFT + step * (index + 0.5), shortDay(day));
+  });
+}
+
+// The handoff rate of each channel (handoffs per conversation).
+function drawChannels(report) {
+  const channels = report.handoffs.by_channel.filter((row) => row.rate !== null);
+  const chart = $("chart-channels");
+  const words = channels.map((row) => `${row.label} ${percent(row.rate)} of ${row.conversations}`);
+  const y = frame(chart, channels.length
+    ? `Handoff rate per channel: ${words.join(", ")}.` : "Handoff rate per channel: no conversations.",
+                  1, (value) => percent(value));
+  const step = (WIDTH - LEFT - RIGHT) / Math.max(channels.length, 1);
+  const barWidth = Math.max(4, Math.min(40, step * 0.6));
+  channels.forEach((row, index) => {
+    const x = LEFT + step * (index + 0.5);
+    const bar = svg("rect", { x: x - barWidth / 2, y: y(row.rate), width: barWidth,
+                              height: Math.max(0, y(0) - y(row.rate)) }, "chart__rate");
+    Object.assign(bar.dataset, { channel: row.channel, rate: String(row.rate) });
+    chart.append(titled(bar, `${row.label}: ${percent(row.rate)} (${row.handoffs} of ${row.conversations})`));
+    axisLabel(chart, x, row.label);
+  });
+}
+
+// The queue wait per day: median (line and points) on days with a wait; the target dashed.
+function drawWaits(report) {
+  const days = report.queue_wait.by_day;
+  const target = report.service_level.wait_target_seconds;
+  const waited = days.filter((day) => day.count > 0);
+  const most = Math.max(target, ...waited.map((day) => day.p50_seconds)) * 1.1;
+  const chart = $("chart-wait");
+  const words = waited.map((day) => `${day.day} ${duration(day.p50_seconds)}`);
+  const y = frame(chart, waited.length
+    ? `Median queue wait per day (target ${duration(target)}): ${words.join(", ")}.`
+    : "Median queue wait per day: nobody was taken from the queue.",
+                  most, (value) => `${Math.round(value / 60)}m`);
+  chart.append(titled(svg("line", { x1: LEFT, x2: WIDTH - RIGHT, y1: y(target), y2: y(target) },
+                          "chart__target"), `Target: ${duration(target)}`));
+  const step = (WIDTH - LEFT - RIGHT) / Math.max(days.length, 1);
+  const points = [];
+  days.forEach((day, index) => {
+    if (!day.count) return;
+    points.push([LEFT + step * (index + 0.5), y(day.p50_seconds), day]);
+  });
+  if (points.length > 1) {
+    chart.append(svg("polyline", { points: points.map(([x, py]) => `${x},${py}`).join(" ") }, "chart__line"));
+  }
+  for (const [x, py, day] of points) {
+    const point = svg("circle", { cx: x, cy: py, r: 3 }, "chart__point");
+    Object.assign(point.dataset, { day: day.day, seconds: String(day.p50_seconds) });
+    chart.append(titled(point, `${day.day}: median ${duration(day.p50_seconds)}, p95 ${duration(day.p95_seconds)} (${day.count} taken)`));
+  }
+  labelDays(chart, days.map((day) => day.day), step);
+}
