@@ -8,6 +8,7 @@ import { state } from "./state.js";
 import { act, api } from "./api.js";
 import { closeConversation, lineElement } from "./conversation.js";
 import { closeTicket, formatAge, openTicket } from "./tickets.js";
+import { showCaseLabel } from "./labels.js";
 
 const DAY_SECONDS = 86400;
 const PREVIEW_WORDS = 12;
@@ -93,6 +94,7 @@ export async function openCase(caseId) {
   $("case-rating").textContent = found.rating_words
     ? `The customer rated the help “${found.rating_words}”.`
     : "The customer did not rate the help.";
+  showCaseLabel(found);
   const story = found.transcript || [];
   $("case-story").replaceChildren(...story.map(lineElement));
   if (!story.length) $("case-story").append(el("li", "empty", "No story was kept."));

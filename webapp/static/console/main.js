@@ -21,6 +21,9 @@ import { closeCase, searchHistory } from "./history.js";
 import { answerTicket, chooseStatus, closeTicket, closeTicketForGood, saveEmail,
          updateAnswerCount } from "./tickets.js";
 import { wireSettings } from "./settings.js";
+import { wireLabels } from "./labels.js";
+import { wireLearning } from "./learning.js";
+import { wireDashboard } from "./dashboard.js";
 
 function wire() {
   $("login-form").addEventListener("submit", signIn);
@@ -96,6 +99,9 @@ async function boot() {
   wireTickets();
   wireHistory();
   wireSettings();
+  wireLabels();
+  wireLearning();
+  wireDashboard();
   try {
     const reply = await api("GET", "/api/me");
     startSession(reply.agent, (reply.conversations || []).length);

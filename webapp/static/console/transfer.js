@@ -4,6 +4,7 @@ import { $, el } from "./dom.js";
 import { state } from "./state.js";
 import { api, ApiError, conversationPath } from "./api.js";
 import { refreshStatus } from "./conversation.js";
+import { askLabel } from "./labels.js";
 
 const PRESENCE_ORDER = ["online", "away", "offline"];   // the transfer picker's order
 const agentTarget = (agent) => `agent:${agent.id}`;   // what transfer() reads back
@@ -79,7 +80,8 @@ export async function transfer() {
 
 // Resolve or hand back: either way the bot takes over again and greets the customer.
 export async function release(action) {
-  await api("POST", conversationPath(state.open.id, `/${action}`), {});
+  const reply = await api("POST", conversationPath(state.open.id, `/${action}`), {});
   hideTransfer();
+  askLabel(reply.case_id);   // was bringing in a person right? one click, never blocking
   await refreshStatus();
 }
