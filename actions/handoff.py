@@ -4,10 +4,8 @@ and take a message instead."""
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from functools import lru_cache
 from typing import Any, Dict, List, Optional
-from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
@@ -18,7 +16,7 @@ from redis import asyncio as aioredis
 from actions.conversation import FORM_ANSWER_SLOTS, latest_intent
 from actions.settings import shop_settings
 from bot.customer_input import CLIENT_KEY
-from router import keys, metrics
+from router import keys, metrics, service_settings
 from router.customer_limits import CustomerLimits
 from router.handoff.availability import Availability, check
 from router.handoff.ordering import QueueSettings
@@ -158,9 +156,11 @@ class ActionHandoff(Action):
         queue = handoff_queue()
         assessment = tracker.get_slot("frustration") or {}
         reason = assessment.get("handoff_reason") or ASKED_FOR_A_PERSON
-        now = datetime.now(ZoneInfo(settings.support_timezone))
-        availability = check(now, settings.support_hours, await queue.agents_online(time.time()),
-                             await queue.length(), settings.handoff_queue_limit)
+        # When people can take over, as an admin set it (router/service_settings.py).
+        service = await service_settings.live(queue.redis, settings.service)
+        availability = check(service.open_at(service.now(time.time())),
+                             await queue.agents_online(time.time()), await queue.length(),
+                             service.queue_limit)
         events = _stop_any_task(tracker)
         _say_why_a_person(dispatcher, tracker, domain)
         why_not = _why_not(availability)
@@ -169,7 +169,7 @@ class ActionHandoff(Action):
             availability, why_not = Availability(False, "utter_handoff_queue_full"), CLIENT_LIMIT
         if not availability.available:
             _count_handoff(reason, why_not)
-            dispatcher.utter_message(response=availability.reason)
+            dispatcher.utter_message(response=availability.reason, hours=service.said())
             return events + [SlotSet("handoff_unavailable", True)]
         packet = packet_for(tracker, reason)
         try:

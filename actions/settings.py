@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Optional, Tuple
 
-from router.handoff.availability import DEFAULT_HOURS
+from router.service_settings import ServiceSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,23 +29,26 @@ class ShopSettings:
     # Wrong emails for one order per hour, across every conversation: a new conversation
     # must not buy three more guesses. At it, the order's changes wait for a person.
     max_order_email_guesses_per_hour: int = 10
-    # When people answer chats (the shop's local time); None means around the clock.
-    support_hours: Optional[Dict[int, Tuple[time, time]]] = None
-    support_timezone: str = "America/Los_Angeles"
-    # More waiting conversations than this and we say so instead of queueing another.
-    handoff_queue_limit: int = 20
+    # When people answer chats, holidays, the queue's limit: the defaults of what an admin
+    # changes live (router/service_settings.py).
+    service: ServiceSettings = ServiceSettings()
     redis_url: str = "redis://127.0.0.1:6390/0"
+
+    @property
+    def support_timezone(self) -> str:
+        """The shop's time zone as the environment sets it (an admin's live change is in
+        router/service_settings.py `live`)."""
+        return self.service.timezone
 
 
 @lru_cache(maxsize=1)
 def shop_settings() -> ShopSettings:
-    """The settings, from the environment: SHOP_DB_PATH, REDIS_URL, SUPPORT_HOURS ("always"
-    for around the clock; the shop's published hours otherwise), SUPPORT_TIMEZONE."""
+    """The settings, from the environment: SHOP_DB_PATH, REDIS_URL, and the service defaults
+    (SUPPORT_HOURS "always" for around the clock, the shop's published hours otherwise;
+    SUPPORT_TIMEZONE; HANDOFF_QUEUE_LIMIT; QUEUE_MAX_WAIT)."""
     env = os.environ
-    always = env.get("SUPPORT_HOURS", "").strip().lower() == "always"
     return ShopSettings(
         db_path=Path(env.get("SHOP_DB_PATH") or ShopSettings.db_path),
-        support_hours=None if always else DEFAULT_HOURS,
-        support_timezone=env.get("SUPPORT_TIMEZONE", ShopSettings.support_timezone),
+        service=ServiceSettings.from_env(env),
         redis_url=env.get("REDIS_URL", ShopSettings.redis_url),
     )

@@ -18,13 +18,16 @@ import redis
 
 from router import keys
 from router.scoring.settings import ScorerSettings, SettingsError
+from router.service_settings import SERVICE
 
 log = logging.getLogger(__name__)
 
 
 def merged(overrides: Dict[str, Any]) -> ScorerSettings:
-    """Defaults with overrides on top (weights merge key by key); raises SettingsError."""
-    return ScorerSettings.from_mapping(overrides)
+    """Defaults with overrides on top (weights merge key by key); raises SettingsError. The
+    `service` part (when people can take over) is not the scorer's: router/service_settings.py
+    reads it."""
+    return ScorerSettings.from_mapping({k: v for k, v in overrides.items() if k != SERVICE})
 
 
 def read_overrides(client: redis.Redis[Any]) -> Dict[str, Any]:

@@ -20,8 +20,9 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 from redis import asyncio as aioredis
 from redis.exceptions import WatchError
 
-from router import keys, settings_catalog
+from router import keys, service_settings, settings_catalog
 from router.scoring.settings import ScorerSettings, SettingsError
+from router.service_settings import SERVICE, ServiceSettings
 
 # Long enough for "why" (a campaign, a staffing change, a ticket number), short enough to
 # read in a history list.
@@ -76,11 +77,14 @@ def validate(overrides: Any) -> ScorerSettings:
         raise SettingsInvalid({"overrides": "the overrides must be an object of setting "
                                             f"names to values, got {overrides!r:.80}"})
     errors = _weight_errors(overrides[WEIGHTS]) if WEIGHTS in overrides else {}
-    errors.update(_field_errors({k: v for k, v in overrides.items() if k != WEIGHTS}))
+    errors.update(service_settings.field_errors(overrides[SERVICE]) if SERVICE in overrides
+                  else {})
+    scorer = {k: v for k, v in overrides.items() if k != SERVICE}
+    errors.update(_field_errors({k: v for k, v in scorer.items() if k != WEIGHTS}))
     if errors:
         raise SettingsInvalid(errors)
     try:
-        return ScorerSettings.from_mapping(overrides)
+        return ScorerSettings.from_mapping(scorer)
     except SettingsError as error:  # a rule between fields, e.g. concern above handoff
         raise SettingsInvalid({_field_named(str(error), overrides): str(error)}) from error
 
@@ -137,6 +141,11 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> List[Dict[str, 
     defaults = ScorerSettings().as_dict()
     changes = []
     for name in sorted(set(before) | set(after)):
+        if name == SERVICE:
+            changes.extend(service_settings.changes(_mapping(before.get(SERVICE)),
+                                                    _mapping(after.get(SERVICE)),
+                                                    ServiceSettings.from_env()))
+            continue
         if name == WEIGHTS:
             changes.extend(_weight_changes(before.get(WEIGHTS) or {}, after.get(WEIGHTS) or {},
                                            defaults[WEIGHTS]))
@@ -157,6 +166,10 @@ def _weight_changes(before: Mapping[str, Any], after: Mapping[str, Any],
             changes.append({"field": f"{WEIGHTS}.{signal}", "signal": signal,
                             "before": old, "after": new})
     return changes
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _as_json(value: Any) -> Any:

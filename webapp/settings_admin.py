@@ -1,5 +1,6 @@
 """Admins change the router's settings live: the settings now with what each means and the
-values it takes (for the console's form), a change with a comment, the versions with their
+values it takes (for the console's form), when people can take over (support hours, holidays,
+the queue's limit, the longest wait), a change with a comment, the versions with their
 diffs, restoring one, and an export of them all. Every change is a version
 (router/settings_versions.py) and reaches every Rasa process on the next customer turn."""
 
@@ -12,8 +13,9 @@ from typing import Any, Dict, Optional
 
 from aiohttp import web
 
-from router import settings_catalog
+from router import service_settings, settings_catalog
 from router.scoring.settings import ScorerSettings
+from router.service_settings import SERVICE
 from router.settings_versions import (
     MAX_COMMENT_CHARS,
     SettingsInvalid,
@@ -80,8 +82,20 @@ async def show_settings(request: web.Request) -> web.Response:
         "version": latest, "overrides": overrides,
         "fields": settings_catalog.setting_fields(settings, overrides),
         "weights": settings_catalog.signal_fields(settings.weights, defaults.weights),
+        "service": _service_form(overrides),
         "limits": {"comment_max_chars": MAX_COMMENT_CHARS, "page_max": MAX_PAGE},
     })
+
+
+def _service_form(overrides: Dict[str, Any]) -> Dict[str, Any]:
+    """When people can take over, as the form shows it: in effect, the defaults (from the
+    environment), the weekdays in order and the bounds."""
+    defaults = service_settings.ServiceSettings.from_env()
+    in_effect = service_settings.with_overrides(defaults, overrides.get(SERVICE) or {})
+    return {"values": in_effect.written(), "defaults": defaults.written(),
+            "weekdays": list(service_settings.WEEKDAYS),
+            "limits": {"queue_limit_max": service_settings.MAX_QUEUE_LIMIT,
+                       "max_wait_minutes_max": service_settings.MAX_WAIT_MINUTES}}
 
 
 @admin_required

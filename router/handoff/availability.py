@@ -1,9 +1,10 @@
-"""Can a person take a conversation now? Pure: the caller supplies the clock and counts."""
+"""Can a person take a conversation now? Pure: the caller supplies whether support is open
+(router/service_settings.py) and the counts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import time
 from typing import Dict, Optional, Tuple
 
 # Monday=0 .. Sunday=6 -> (opens, closes) in the shop's time zone; absent days are closed.
@@ -20,17 +21,10 @@ class Availability:
     reason: Optional[str] = None
 
 
-def within_hours(now: datetime, hours: Optional[Dict[int, Tuple[time, time]]]) -> bool:
-    """None means around the clock."""
-    if hours is None:
-        return True
-    opening = hours.get(now.weekday())
-    return opening is not None and opening[0] <= now.time() < opening[1]
-
-
-def check(now: datetime, hours: Optional[Dict[int, Tuple[time, time]]], agents_online: int,
-          queue_length: int, queue_limit: int) -> Availability:
-    if not within_hours(now, hours):
+def check(open_now: bool, agents_online: int, queue_length: int,
+          queue_limit: int) -> Availability:
+    """`open_now`: within support hours and not a holiday (ServiceSettings.open_at)."""
+    if not open_now:
         return Availability(False, "utter_handoff_closed")
     if agents_online == 0:
         return Availability(False, "utter_handoff_nobody_online")

@@ -31,9 +31,6 @@ class QueueSettings:
     default_handle_seconds: float = 240.0
     # Concurrent conversations of a new agent.
     default_capacity: int = 3
-    # A customer still waiting after this long (most have left by then) becomes a ticket with
-    # the whole story, so the team replies by email and the line does not fill with ghosts.
-    max_wait: float = 2 * 3600.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> QueueSettings:
@@ -46,7 +43,6 @@ class QueueSettings:
             default_handle_seconds=float(env.get("QUEUE_DEFAULT_HANDLE_SECONDS",
                                                  cls.default_handle_seconds)),
             default_capacity=int(env.get("AGENT_DEFAULT_CAPACITY", cls.default_capacity)),
-            max_wait=float(env.get("QUEUE_MAX_WAIT", cls.max_wait)),
         )
 
 

@@ -25,7 +25,7 @@ from router.relay.feed import FEED_MAX_LINES
 QUEUE = "queue"
 RESOLVED = "resolved"
 HANDED_BACK = "handed_back"
-EXPIRED = "expired"  # waited longer than QueueSettings.max_wait: became a ticket
+EXPIRED = "expired"  # waited longer than the longest wait (ServiceSettings): a ticket
 
 
 class QueueError(Exception):

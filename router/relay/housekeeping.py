@@ -12,7 +12,7 @@ from typing import List, Optional
 from redis import asyncio as aioredis
 from redis.exceptions import RedisError
 
-from router import keys, metrics
+from router import keys, metrics, service_settings
 from router.customer_limits import CustomerLimits
 from router.handoff.ordering import estimated_wait_minutes
 from router.handoff.queue import EXPIRED, HandoffQueue, QueueError, Waiting
@@ -61,14 +61,15 @@ async def return_lost_agents(queue: HandoffQueue, outbox: Outbox, now: float) ->
 
 
 async def expire_waiting(queue: HandoffQueue, tickets: TicketStore, now: float,
-                         waiting: Optional[List[Waiting]] = None) -> int:
-    """Customers waiting longer than `max_wait` become tickets; the bot tells them so, with
+                         max_wait: float, waiting: Optional[List[Waiting]] = None) -> int:
+    """Customers waiting longer than `max_wait` seconds (the live service setting) become
+    tickets; the bot tells them so, with
     the ticket's reference. The ticket is made first, so the reference can travel with the
     command that hands the conversation back to the bot (one step: either both happen or the
     customer is still waiting)."""
     expired = 0
     for entry in await queue.waiting() if waiting is None else waiting:
-        if now - entry.enqueued_at < queue.settings.max_wait:
+        if now - entry.enqueued_at < max_wait:
             continue  # the line is ordered by score, not age: look at everyone
         ticket = await tickets.create(entry.packet or {"conversation_id": entry.conversation_id},
                                       WAITED_TOO_LONG, now=now)
@@ -98,7 +99,9 @@ async def run(redis: aioredis.Redis, queue: HandoffQueue, outbox: Outbox,
                     now = time.time()
                     await return_lost_agents(queue, outbox, now)
                     waiting = await queue.waiting()
-                    if await expire_waiting(queue, tickets, now, waiting):
+                    service = await service_settings.live(redis)  # an admin may change it
+                    if await expire_waiting(queue, tickets, now, service.max_wait_seconds,
+                                            waiting):
                         waiting = await queue.waiting()  # the line moved up
                     await tell_positions(queue, outbox, now, waiting)
                     await history.index_pending()  # ended handoffs a process left unfiled

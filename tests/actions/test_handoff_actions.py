@@ -3,6 +3,8 @@ with an offer to leave a message that becomes a ticket."""
 
 import json
 import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
@@ -15,6 +17,7 @@ from actions.handoff import (
     ActionHandoff,
 )
 from router import keys
+from router.settings_versions import SettingsVersions
 from router.tickets import OPEN, TicketStore, is_reference
 from tests.factories import domain, responses, slot_events, tracker
 
@@ -47,6 +50,30 @@ async def test_with_nobody_online_the_bot_says_so_and_keeps_the_conversation(
             "value": True} in events
     assert all(e["event"] != "pause" for e in events)
     assert await action_redis.zcard(keys.HANDOFF_QUEUE) == 0
+
+
+async def test_on_a_holiday_an_admin_set_the_bot_says_the_team_is_away_and_when_it_answers(
+    action_redis: aioredis.Redis,
+) -> None:
+    await action_redis.zadd(keys.AGENTS_ONLINE, {"ana": time.time()})
+    today = datetime.now(ZoneInfo("Europe/Berlin")).date().isoformat()
+    await SettingsVersions(action_redis).save({"service": {
+        "timezone": "Europe/Berlin", "holidays": [today],
+        "hours": {"monday": "09:00-17:00", "tuesday": "09:00-17:00"}}}, "admin", "Closed today")
+    dispatcher = CollectingDispatcher()
+    await ActionHandoff().run(dispatcher, tracker("a person please", intent="request_human"),
+                              domain())
+    assert responses(dispatcher)[-1] == "utter_handoff_closed"
+    assert dispatcher.messages[-1]["hours"] == "Mon-Tue 9:00-17:00 (Berlin time)"
+    assert "{hours}" in domain()["responses"]["utter_handoff_closed"][0]["text"]
+    assert await action_redis.zcard(keys.HANDOFF_QUEUE) == 0
+    # The queue's limit is the admin's too: with room for nobody, the bot says the line is full.
+    await SettingsVersions(action_redis).save({"service": {"queue_limit": 1}}, "admin")
+    await action_redis.zadd(keys.HANDOFF_QUEUE, {"someone-else": 1.0})
+    dispatcher = CollectingDispatcher()
+    await ActionHandoff().run(dispatcher, tracker("a person please", intent="request_human"),
+                              domain())
+    assert responses(dispatcher)[-1] == "utter_handoff_queue_full"
 
 
 @pytest.mark.parametrize("intent", ["item_damaged", "item_missing", "wrong_item",

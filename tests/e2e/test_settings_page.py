@@ -145,3 +145,35 @@ def test_the_consoles_colours_follow_a_threshold_changed_while_it_is_open(
     # reload (the queue stream re-sends its limits on a settings change).
     assert console.wait_for(score, timeout=5,
                             check=lambda name: name == "score score--concern")
+
+
+def test_an_admin_sets_when_people_can_take_over(
+    fresh_shop: RunningBot, settings_admin: Browser
+) -> None:
+    console = settings_admin
+    sign_in(console, fresh_shop, ADMIN_ID)
+    console.click("#open-settings")
+    console.wait_for("document.getElementById('settings-admin').open")
+    # The stack answers around the clock (SUPPORT_HOURS=always): the day fields wait unused.
+    assert console.wait_for("document.getElementById('service-always').checked") is True
+    console.click("#service-always")
+    _type_into(console, "#service-hours-monday", "9-5")
+    _type_into(console, "#setting-service-queue_limit", "5")
+    console.click("#settings-save")
+    beside = _shows(console, "service-hours-error", "08:00-18:00")
+    assert "monday's hours are written like 08:00-18:00" in beside
+    assert in_redis(fresh_shop, _overrides) == {}
+
+    _type_into(console, "#service-hours-monday", "09:00-17:00")
+    _type_into(console, "#service-hours-saturday", "10:00-14:00")
+    _type_into(console, "#setting-service-holidays", "2026-12-25, 2026-12-26")
+    console.type_text("#settings-comment", "Winter hours")
+    console.click("#settings-save")
+    _shows(console, "settings-notice", "Saved as version")
+    assert in_redis(fresh_shop, _overrides) == {"service": {
+        "hours": {"monday": "09:00-17:00", "saturday": "10:00-14:00"},
+        "holidays": ["2026-12-25", "2026-12-26"], "queue_limit": 5}}
+    newest = console.wait_for(f"{HISTORY}.map(v => v.textContent)",
+                              check=lambda items: bool(items) and "Winter hours" in items[0])
+    assert "Support hours: always → Monday 09:00-17:00, Saturday 10:00-14:00" in newest[0]
+    assert "Most customers waiting at once: 20 → 5" in newest[0]

@@ -7,9 +7,10 @@ import pytest
 from redis import asyncio as aioredis
 
 from router import keys
-from router.handoff.availability import DEFAULT_HOURS, check, within_hours
+from router.handoff.availability import DEFAULT_HOURS, check
 from router.handoff.packet import build_packet, transcript
 from router.handoff.queue import HandoffQueue
+from router.service_settings import ServiceSettings
 from router.tickets import TicketStore
 
 EVENTS = [
@@ -57,28 +58,30 @@ def test_the_packet_has_the_case_the_story_and_a_summary() -> None:
 
 
 def test_hours() -> None:
+    hours = ServiceSettings(hours=dict(DEFAULT_HOURS))
     monday_noon = datetime(2026, 11, 23, 12, 0)
     sunday_noon = datetime(2026, 11, 22, 12, 0)
     saturday_evening = datetime(2026, 11, 28, 15, 0)
-    assert within_hours(monday_noon, DEFAULT_HOURS)
-    assert not within_hours(sunday_noon, DEFAULT_HOURS)
-    assert not within_hours(saturday_evening, DEFAULT_HOURS)
-    assert within_hours(sunday_noon, None)  # around the clock
-    assert within_hours(datetime(2026, 11, 23, 8, 0), {0: (time(8), time(9))})
+    assert hours.open_at(monday_noon)
+    assert not hours.open_at(sunday_noon)
+    assert not hours.open_at(saturday_evening)
+    assert ServiceSettings(hours=None).open_at(sunday_noon)  # around the clock
+    assert ServiceSettings(hours={0: (time(8), time(9))}).open_at(datetime(2026, 11, 23, 8, 0))
+    # A holiday is closed whatever the hours say.
+    assert not ServiceSettings(hours=None, holidays=(monday_noon.date(),)).open_at(monday_noon)
 
 
 @pytest.mark.parametrize("agents, queued, expected", [
     (2, 0, None), (0, 0, "utter_handoff_nobody_online"), (2, 20, "utter_handoff_queue_full"),
 ])
 def test_availability(agents: int, queued: int, expected: str) -> None:
-    result = check(datetime(2026, 11, 23, 12, 0), DEFAULT_HOURS, agents, queued, 20)
+    result = check(True, agents, queued, 20)
     assert result.available is (expected is None)
     assert result.reason == expected
 
 
 def test_closed_comes_first() -> None:
-    assert check(datetime(2026, 11, 22, 12), DEFAULT_HOURS, 5, 0, 20).reason == \
-        "utter_handoff_closed"
+    assert check(False, 5, 0, 20).reason == "utter_handoff_closed"
 
 
 async def test_only_recent_heartbeats_count_as_online(redis: aioredis.Redis) -> None:

@@ -243,7 +243,7 @@ async def test_a_customer_who_waited_too_long_is_counted_as_a_ticket_opened(
     queue, now = HandoffQueue(redis), time.time()
     await queue.enqueue({"conversation_id": "ghost", "created_at": now - 3 * 3600})
     await queue.enqueue({"conversation_id": "recent", "created_at": now - 60})
-    assert await housekeeping.expire_waiting(queue, TicketStore(redis, 2000), now) == 1
+    assert await housekeeping.expire_waiting(queue, TicketStore(redis, 2000), now, 2 * 3600) == 1
     assert (await counters(redis))[metrics.TICKETS_OPENED.name] == {
         (metrics.WAITED_TOO_LONG,): 1}
 

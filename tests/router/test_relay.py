@@ -348,7 +348,7 @@ async def test_customers_waiting_too_long_become_tickets_and_hear_so(
                          "assessment": {"score": 0.9}})
     await queue.enqueue({"conversation_id": "recent", "created_at": now - 600})
     tickets = TicketStore(redis, 2000)
-    assert await housekeeping.expire_waiting(queue, tickets, now) == 1
+    assert await housekeeping.expire_waiting(queue, tickets, now, 2 * 3600) == 1
     assert [w.conversation_id for w in await queue.waiting()] == ["recent"]
     assert await queue.owner("ghost") is None
     [ticket] = await tickets.with_status(OPEN, 10)
@@ -376,7 +376,7 @@ async def test_a_customer_claimed_while_their_ticket_is_made_keeps_the_agent_and
             return ticket
 
     tickets = ClaimedMeanwhile(redis, 2000)
-    assert await housekeeping.expire_waiting(queue, tickets, now) == 0
+    assert await housekeeping.expire_waiting(queue, tickets, now, 2 * 3600) == 0
     assert await queue.owner("late") == "agent:ana"
     assert await tickets.count(OPEN) == 0  # nobody was told of it: it is gone
     assert not await redis.keys(keys.ticket("*"))

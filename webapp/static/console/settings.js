@@ -1,4 +1,5 @@
-// The handoff settings (admins only): the handoff threshold and each signal's weight in a form,
+// The handoff settings (admins only): the handoff threshold, each signal's weight, and when
+// people can take over (support hours, holidays, the queue's limit, the longest wait) in a form,
 // saved with a comment as a new version; the history of versions with who, when, why and what
 // changed, each one restorable; a preview of a change's effect on past conversations.
 //
@@ -84,6 +85,8 @@ async function reload() {
   view.loaded = loaded;
   view.labels = new Map([
     ...loaded.fields.map((field) => [field.name, field.label]),
+    ...SERVICE_FIELDS.map((field) => [`service.${field.name}`, field.label]),
+    ["service.hours", "Support hours"],
     ...loaded.weights.map((weight) => [`weights.${weight.signal}`,
                                        `Weight of ${weight.label}`]),
   ]);
@@ -106,6 +109,88 @@ function renderForm(loaded) {
     `weights.${weight.signal}`, { ...weight, label: capitalize(weight.label) })));
   $("settings-comment").value = "";
   $("settings-comment").maxLength = loaded.limits.comment_max_chars;
+  renderService(loaded.service);
+}
+
+// ---- When people can take over: support hours, holidays, the queue's limit, the longest wait
+
+const SERVICE_FIELDS = [
+  { name: "timezone", label: "Time zone", type: "text",
+    hint: "A name like Europe/Berlin or America/New_York." },
+  { name: "holidays", label: "Holidays (nobody answers)", type: "text",
+    hint: "Dates like 2026-12-25, separated by commas." },
+  { name: "queue_limit", label: "Most customers waiting at once", type: "number",
+    hint: "Beyond it the bot offers to take a message." },
+  { name: "max_wait_minutes", label: "Longest wait, in minutes", type: "number",
+    hint: "A customer still waiting then gets a ticket and its reference." },
+];
+
+function renderService(service) {
+  const asText = (name, value) => (name === "holidays" ? value.join(", ") : value);
+  $("service-fields").replaceChildren(...SERVICE_FIELDS.map((field) => serviceField(
+    field, asText(field.name, service.values[field.name]),
+    asText(field.name, service.defaults[field.name]), service.limits)));
+  const always = service.values.hours === "always";
+  $("service-always").checked = always;
+  $("service-hours").replaceChildren(...service.weekdays.map((day) => {
+    const label = el("label", "", capitalize(day));
+    const input = el("input");
+    Object.assign(input, { id: `service-hours-${day}`, placeholder: "closed", maxLength: 11,
+                           value: (!always && service.values.hours[day]) || "",
+                           disabled: always });
+    input.dataset.day = day;
+    input.setAttribute("aria-describedby", "service-hours-hint service-hours-error");
+    label.append(input);
+    return label;
+  }));
+  $("service-always").onchange = () => {
+    for (const input of $("service-hours").querySelectorAll("input")) {
+      input.disabled = $("service-always").checked;
+    }
+  };
+}
+
+function serviceField(field, value, fallback, limits) {
+  const id = `setting-service-${field.name}`;
+  const wrapper = el("div", "setting");
+  wrapper.dataset.setting = `service.${field.name}`;
+  const label = el("label", "setting__label", field.label);
+  label.htmlFor = id;
+  const input = el("input", field.type === "text" ? "setting__input setting__input--wide"
+    : "setting__input");
+  Object.assign(input, { id, type: field.type, value: String(value) });
+  if (field.type === "number") {
+    input.min = "1";
+    input.max = String(field.name === "queue_limit" ? limits.queue_limit_max
+      : limits.max_wait_minutes_max);
+  }
+  const hint = el("span", "hint", `${field.hint} Default ${fallback || "none"}.`);
+  hint.id = `${id}-hint`;
+  const error = el("span", "setting__error");
+  error.id = `${id}-error`;
+  error.hidden = true;
+  input.setAttribute("aria-describedby", `${hint.id} ${error.id}`);
+  wrapper.append(label, input, hint, error);
+  return wrapper;
+}
+
+// The service settings that differ from their defaults (null when none does), as typed: the
+// server explains what it cannot read.
+function proposedService() {
+  const { defaults } = view.loaded.service;
+  const value = (name) => $(`setting-service-${name}`).value.trim();
+  const number = (name) => (value(name) !== "" && Number.isInteger(Number(value(name)))
+    ? Number(value(name)) : value(name));
+  const hours = $("service-always").checked ? "always" : Object.fromEntries(
+    [...$("service-hours").querySelectorAll("input")]
+      .map((input) => [input.dataset.day, input.value.trim()]).filter(([, span]) => span));
+  const chosen = { timezone: value("timezone"),
+                   holidays: value("holidays").split(/[\s,]+/).filter(Boolean),
+                   queue_limit: number("queue_limit"),
+                   max_wait_minutes: number("max_wait_minutes"), hours };
+  const changed = Object.entries(chosen)
+    .filter(([name, typed]) => JSON.stringify(typed) !== JSON.stringify(defaults[name]));
+  return changed.length ? Object.fromEntries(changed) : null;
 }
 
 function numberField(name, field) {
@@ -144,6 +229,7 @@ function proposedOverrides() {
     const value = input.value.trim() !== "" && Number.isFinite(Number(input.value))
       ? Number(input.value) : input.value;
     const name = wrapper.dataset.setting;
+    if (name.startsWith("service.")) continue;   // proposedService() reads those
     const isDefault = value === Number(input.dataset.default);
     if (name.startsWith("weights.")) {
       if (!isDefault) weights[name.slice("weights.".length)] = value;
@@ -155,6 +241,8 @@ function proposedOverrides() {
   }
   delete overrides.weights;
   if (Object.keys(weights).length) overrides.weights = weights;
+  const service = proposedService();
+  if (service) overrides.service = service; else delete overrides.service;
   return overrides;
 }
 
@@ -274,7 +362,16 @@ function restoreButton(number) {
   return button;
 }
 
-const shown = (value) => (Array.isArray(value) ? value.join(", ") : String(value));
+// A value in a version's diff: a list, support hours by day ({"monday": "08:00-18:00"}), or one value.
+function shown(value) {
+  if (Array.isArray(value)) return value.length ? value.join(", ") : "none";
+  if (value && typeof value === "object") {
+    const days = Object.entries(value);
+    return days.length ? days.map(([day, span]) => `${capitalize(day)} ${span}`).join(", ")
+      : "closed every day";
+  }
+  return String(value);
+}
 
 function formatWhen(seconds) {
   return new Date(seconds * 1000).toLocaleString([], { day: "numeric", month: "short",
