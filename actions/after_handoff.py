@@ -65,14 +65,15 @@ class ActionRecordHandoffRating(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         rating = next(tracker.get_latest_entity_values("handoff_rating"), None)
-        if isinstance(rating, str) and rating in RATINGS:
-            now = time.time()
+        now = time.time()
+        # Beside the story in the team's history (router/history.py): only the first answer
+        # to the question asked after a resolution counts.
+        if isinstance(rating, str) and rating in RATINGS and \
+                await rate_latest_case(redis_client(), tracker.sender_id, rating, now):
             await redis_client().xadd(keys.HANDOFF_RATINGS, {
                 "conversation_id": tracker.sender_id, "rating": rating,
                 "agent": tracker.get_slot("handoff_agent") or "", "at": now},
                 maxlen=100_000, approximate=True)
-            # Beside the story in the team's history too (router/history.py).
-            await rate_latest_case(redis_client(), tracker.sender_id, rating, now)
         dispatcher.utter_message(response="utter_handoff_rating_thanks")
         return []
 

@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 from socketio import AsyncServer
 
 from router import keys
+from router.redis_values import text
 from router.typing_signals import SIGNAL_EVERY_SECONDS, agent_typing_message, customer_is_typing
 
 log = logging.getLogger(__name__)
@@ -31,17 +32,26 @@ RETRY_SECONDS = 5.0
 class TypingRelay:
     def __init__(self, redis_url: Optional[str] = None) -> None:
         url = redis_url if redis_url is not None else os.environ.get("REDIS_URL")
-        self.redis = aioredis.Redis.from_url(url) if url else None
+        # The health check notices a connection that died quietly, so agents' typing is not
+        # lost for good without an error.
+        self.redis = aioredis.Redis.from_url(url, health_check_interval=30) if url else None
         self._following: Optional[asyncio.Task[None]] = None
 
     async def customer_typing(self, session: Dict[str, Any], conversation_id: str) -> bool:
-        """Passes the signal on unless this socket signalled a moment ago; `session` is the
-        socket's (it keeps when it last did). True when passed on."""
+        """Passes the signal on while a person has the conversation, at most once a moment
+        for the conversation (and, before asking Redis, for this socket: `session` is the
+        socket's and keeps when it last signalled). True when passed on."""
         now = time.monotonic()
         if self.redis is None or now - session.get("typing_at", -1e9) < MIN_SIGNAL_GAP_SECONDS:
             return False
         session["typing_at"] = now
         try:
+            owner = await self.redis.get(keys.conversation_owner(conversation_id))
+            if not owner or not text(owner).startswith("agent:"):
+                return False  # with the bot, or still waiting: nobody to show it to
+            if not await self.redis.set(keys.customer_typing_gate(conversation_id), "1",
+                                        nx=True, px=int(MIN_SIGNAL_GAP_SECONDS * 1000)):
+                return False  # another socket of this conversation signalled a moment ago
             await customer_is_typing(self.redis, conversation_id)
         except (RedisError, OSError) as error:
             log.debug("customer typing not passed on: %s", error)
@@ -65,6 +75,11 @@ class TypingRelay:
             except (RedisError, OSError) as error:
                 log.warning("agents' typing signals lost (%s); retrying in %.0f s", error,
                             RETRY_SECONDS)
+                await asyncio.sleep(RETRY_SECONDS)
+            except Exception:
+                # Never end for good: customers would stop seeing agents type until a restart.
+                log.exception("agents' typing signals failed; retrying in %.0f s",
+                              RETRY_SECONDS)
                 await asyncio.sleep(RETRY_SECONDS)
 
     async def close(self) -> None:

@@ -15,12 +15,14 @@ an expired case are dropped when a search meets them.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from redis import asyncio as aioredis
 
 from router import keys
 from router.handoff.view import conversation_view
+from router.history_index import file_under
 from router.history_settings import HistorySettings
 from router.plain_words import channel_name, handoff_sentence, outcome_sentence, rating_words
 from router.redis_values import text, text_map
@@ -28,7 +30,10 @@ from router.relay.feed import FeedEntry, decoded_line
 from router.search_terms import story_terms
 from router.tickets import STATUSES, Ticket, TicketNotFound, TicketStore, is_reference
 
+log = logging.getLogger(__name__)
+
 CASE, TICKET = "case", "ticket"
+RESOLVED = "resolved"  # the outcome a rating is asked after (router/handoff/queue.py)
 # The most results one search returns (newest first): a person reads a page, not thousands.
 MAX_RESULTS = 100
 # Earlier cases and tickets shown beside a conversation.
@@ -95,16 +100,24 @@ def _member(kind: str, value: str) -> str:
     return f"{kind}:{value}"
 
 
+# A rating answers "how did it go with them?", asked right after a person resolved the
+# conversation: a click a day later (a stale button, another handoff since) rates nobody.
+RATING_WINDOW_SECONDS = 24 * 3600
+
+
 async def rate_latest_case(redis: aioredis.Redis, conversation_id: str, rating: str,
                            at: float) -> bool:
-    """The customer's rating goes with their latest case; False if they have none."""
+    """The customer's rating goes with their latest case if a person resolved it within the
+    last day and it has no rating yet (the first answer counts); False otherwise."""
     latest = await redis.zrevrange(keys.history_of_conversation(conversation_id), 0, 0)
     if not latest:
         return False
     case_key = keys.history_case(text(latest[0]))
     async with redis.pipeline(transaction=True) as tx:
         await tx.watch(case_key)
-        if not await tx.exists(case_key):
+        outcome, ended_at, rated = await tx.hmget(case_key, ["outcome", "ended_at", "rating"])
+        if text(outcome or "") != RESOLVED or rated or not ended_at or \
+                not 0 <= at - float(ended_at) <= RATING_WINDOW_SECONDS:
             return False
         tx.multi()
         tx.hset(case_key, mapping={"rating": rating, "rated_at": repr(at)})
@@ -125,7 +138,14 @@ class History:
         (a case filed twice stays filed once)."""
         pending = [text(c) for c in await self.redis.smembers(keys.HISTORY_UNINDEXED)]
         for case_id in pending:
-            await self._index_case(case_id)
+            try:
+                await self._index_case(case_id)
+            except (ValueError, KeyError, TypeError) as error:
+                # A case no search can read (damaged by hand?): it stays readable by number,
+                # and must not hold up every case after it.
+                log.error("History: case %s cannot be filed for search (%r); skipped.",
+                          case_id, error)
+                await self.redis.srem(keys.HISTORY_UNINDEXED, case_id)
         return len(pending)
 
     async def _index_case(self, case_id: str) -> None:
@@ -140,9 +160,7 @@ class History:
             await tx.execute()
 
     def _file(self, tx: Any, terms: Iterable[str], member: str, at: float) -> None:
-        for term in terms:
-            tx.zadd(keys.history_term(term), {member: at})
-            tx.expire(keys.history_term(term), self.settings.keep_seconds)
+        file_under(tx, terms, member, at, self.settings.keep_seconds)
 
     # --- Reading --------------------------------------------------------------------------
     async def case(self, case_id: str) -> Optional[Dict[str, str]]:

@@ -10,6 +10,10 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class HistorySettings:
     keep_days: int = 365
+    # The most lines of a person's part a case keeps (the feed holds more): far beyond any
+    # conversation with a person, while one runaway sender cannot make a case of megabytes,
+    # nor make the step that keeps it hold Redis up.
+    max_lines: int = 1000
 
     @property
     def keep_seconds(self) -> int:

@@ -41,7 +41,8 @@ def handoff_packet(conversation_id: str) -> str:
 def handoff_state(conversation_id: str) -> str:
     """Hash: enqueued_at, team, priority, agent_id, claimed_at of a handed-off conversation;
     feed_from (the feed's last line before this handoff, '' if none); customer_lines,
-    last_customer_line_id, last_customer_line_at as its feed grows."""
+    last_customer_line_id, last_customer_line_at as its feed grows; expiry_ticket (the
+    ticket made when the customer waited too long, router/relay/housekeeping.py)."""
     return f"{PREFIX}:handoff:state:{conversation_id}"
 
 
@@ -235,6 +236,12 @@ def history_term(term: str) -> str:
 def customer_typing(conversation_id: str) -> str:
     """Pub/sub channel: the customer is typing (the agent's console shows it)."""
     return f"{PREFIX}:typing:customer:{conversation_id}"
+
+
+def customer_typing_gate(conversation_id: str) -> str:
+    """Set for a moment after a customer's typing is passed on: however many sockets a page
+    (or a script) opens, the console hears one signal per moment (expires on its own)."""
+    return f"{PREFIX}:typing:customer_gate:{conversation_id}"
 
 
 def agent_typing(conversation_id: str) -> str:

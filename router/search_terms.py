@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, Iterable, List, Optional, Set
 
+from router.transcript import BOT
+
 # An email as people write one inside a sentence (the ticket's stricter check is for
 # addresses we mail; here a looser match only means one more way to be found).
 EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,63}")
@@ -44,8 +46,11 @@ def story_terms(conversation_id: str, packet: Dict[str, Any],
     slots = packet.get("slots") or {}
     found |= {term(EMAIL, str(slots[name])) for name in EMAIL_SLOTS if slots.get(name)}
     found |= {term(ORDER, str(slots[name])) for name in ORDER_SLOTS if slots.get(name)}
-    said = [str(line.get("text") or "") for line in packet.get("transcript") or []]
-    said += [str(line.get("text") or "") for line in lines]
+    # What the customer and the team said: the bot's own lines quote examples ("like 482913",
+    # name@example.com) that would file strangers under a real customer's order.
+    said = [str(line.get("text") or "") for line in packet.get("transcript") or []
+            if line.get("from") != BOT]
+    said += [str(line.get("text") or "") for line in lines if line.get("from") != BOT]
     said += [text for text in more_text if text]
     for text in said:
         found |= terms_in_text(text)

@@ -21,6 +21,7 @@ from redis.exceptions import WatchError
 
 from router import keys
 from router.clean_text import lua_json, valid_text
+from router.history_index import file_under
 from router.history_settings import HistorySettings
 from router.redis_values import text, text_map
 from router.search_terms import EMAIL as EMAIL_TERM
@@ -203,9 +204,7 @@ class TicketStore:
     def _file(self, tx: Any, reference: str, created_at: float, terms: Iterable[str]) -> None:
         """Files the ticket in the history's search index (router/history.py), in the
         caller's transaction, under every term its story mentions."""
-        for name in terms:
-            tx.zadd(keys.history_term(name), {f"ticket:{reference}": created_at})
-            tx.expire(keys.history_term(name), self.history.keep_seconds)
+        file_under(tx, terms, f"ticket:{reference}", created_at, self.history.keep_seconds)
 
     # --- Reading ----------------------------------------------------------------------
     async def get(self, reference: str) -> Ticket:

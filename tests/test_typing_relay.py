@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Tuple
 
 from redis import asyncio as aioredis
 
-from bot.typing_relay import AGENT_TYPING_EVENT, TypingRelay
+from bot.typing_relay import AGENT_TYPING_EVENT, MIN_SIGNAL_GAP_SECONDS, TypingRelay
 from router import keys
 from router.typing_signals import agent_is_typing
 from stack.redis_server import EmbeddedRedis
@@ -31,12 +31,20 @@ async def test_customer_typing_is_passed_on_at_a_bounded_pace(
     async with redis.pubsub() as console:
         await console.subscribe(keys.customer_typing("c1"))
         await console.get_message(timeout=1)
+        # Waiting in the queue, nobody would see it: not passed on.
+        await redis.set(keys.conversation_owner("c1"), "queue")
+        assert not await relay.customer_typing(session, "c1")
+        await redis.set(keys.conversation_owner("c1"), "agent:ana")
+        session["typing_at"] -= 60  # as if a minute went by
         assert await relay.customer_typing(session, "c1")
         assert not await relay.customer_typing(session, "c1")  # a moment later: dropped
+        # Another socket of the same conversation (a second tab, or a script): still one.
+        assert not await relay.customer_typing({}, "c1")
         heard = await console.get_message(ignore_subscribe_messages=True, timeout=2)
         assert heard is not None and heard["channel"] == keys.customer_typing("c1")
         assert await console.get_message(ignore_subscribe_messages=True, timeout=0.3) is None
-        session["typing_at"] -= 60  # as if a minute went by
+        await asyncio.sleep(MIN_SIGNAL_GAP_SECONDS)
+        session["typing_at"] -= 60
         assert await relay.customer_typing(session, "c1")
     await relay.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import time
 import uuid
@@ -16,6 +17,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import yaml
 from aiohttp import web
 from redis.asyncio.client import PubSub
+from redis.exceptions import RedisError
 
 from router import keys, typing_signals
 from router.agents.directory import PRESENCES, Agent
@@ -33,6 +35,8 @@ from webapp import sse
 from webapp.auth import agent_required, current, signed_in
 from webapp.requests import json_body, text_field
 from webapp.services import Services, services
+
+log = logging.getLogger(__name__)
 
 CANNED_FILE = Path(__file__).parent / "canned_responses.yml"
 # The live queue is re-sent at least this often (waiting times grow), and at once on a change.
@@ -224,7 +228,7 @@ async def conversation_events(request: web.Request) -> web.StreamResponse:
         except ConnectionResetError:
             pass  # the console went away: nothing more to send
         finally:
-            lines.stop()
+            await lines.stop()
     return response
 
 
@@ -261,10 +265,11 @@ class _ConversationStream:
                 await sse.send(self.response, "line", line, event_id=entry_id)
                 self.last_id = entry_id
 
-    def stop(self) -> None:
-        for task in (self.lines, self.signal):
-            if task is not None:
-                task.cancel()
+    async def stop(self) -> None:
+        waits = [task for task in (self.lines, self.signal) if task is not None]
+        for task in waits:
+            task.cancel()
+        await asyncio.gather(*waits, return_exceptions=True)
 
 
 def _is_stream_id(value: str) -> bool:
@@ -344,8 +349,12 @@ async def _release(request: web.Request, outcome: str) -> web.Response:
             by_agent=None if t.agent.is_admin else t.agent.id)
     except QueueError as error:
         raise conflict(error) from error
-    # File it for search now; the housekeeping does it if this process stops first.
-    await t.svc.history.index_pending()
+    # File it for search now; the housekeeping does it if this fails or the process stops.
+    try:
+        await t.svc.history.index_pending()
+    except (RedisError, OSError) as error:
+        log.warning("Ended handoff %s left for the housekeeping to file: %s",
+                    t.conversation_id, error)
     # The case number lets the console ask at once whether the handoff was right.
     return web.json_response({"conversation_id": t.conversation_id, "outcome": outcome,
                               "case_id": released.case_id})

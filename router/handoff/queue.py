@@ -20,7 +20,6 @@ from router.handoff.scripts import Scripts
 from router.history_settings import HistorySettings
 from router.plain_words import channel_name, handoff_sentence
 from router.redis_values import text, text_map
-from router.relay.feed import FEED_MAX_LINES
 
 QUEUE = "queue"
 RESOLVED = "resolved"
@@ -188,7 +187,7 @@ class HandoffQueue:
         reply = await self.scripts.run(
             "release", conversation_id, by_agent or "", now, outcome,
             lua_json(resume_command), "1" if only_if_waiting else "",
-            self.history.keep_seconds, FEED_MAX_LINES)
+            self.history.keep_seconds, self.history.max_lines)
         return Released(_checked(reply[0], reply[1]), text(reply[2]))
 
     async def agent_gone(self, agent_id: str, now: float,

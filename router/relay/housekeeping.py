@@ -17,14 +17,17 @@ from router.customer_limits import CustomerLimits
 from router.handoff.ordering import estimated_wait_minutes
 from router.handoff.queue import EXPIRED, HandoffQueue, QueueError, Waiting
 from router.history import History
+from router.redis_values import text
 from router.relay.notices import queue_notice, returned_notice
 from router.relay.outbox import Outbox, line_command, resume_command
-from router.tickets import TicketStore
+from router.tickets import Ticket, TicketNotFound, TicketStore
 
 log = logging.getLogger(__name__)
 
 # The message of a ticket made for a customer who waited too long and left none.
 WAITED_TOO_LONG = "(no message: waited too long for a person)"
+# The field of the handoff's state that keeps that ticket's reference (keys.handoff_state).
+EXPIRY_TICKET = "expiry_ticket"
 
 
 async def tell_positions(queue: HandoffQueue, outbox: Outbox, now: float,
@@ -71,8 +74,7 @@ async def expire_waiting(queue: HandoffQueue, tickets: TicketStore, now: float,
     for entry in await queue.waiting() if waiting is None else waiting:
         if now - entry.enqueued_at < max_wait:
             continue  # the line is ordered by score, not age: look at everyone
-        ticket = await tickets.create(entry.packet or {"conversation_id": entry.conversation_id},
-                                      WAITED_TOO_LONG, now=now)
+        ticket = await _expiry_ticket(queue, tickets, entry, now)
         try:
             await queue.release(entry.conversation_id, now, EXPIRED,
                                 resume_command(EXPIRED, "", ticket.reference), by_agent=None,
@@ -80,10 +82,29 @@ async def expire_waiting(queue: HandoffQueue, tickets: TicketStore, now: float,
         except QueueError:
             # Claimed a moment ago: the agent has it now, and nobody was told of the ticket.
             await tickets.withdraw(ticket.reference)
+            await queue.redis.hdel(keys.handoff_state(entry.conversation_id), EXPIRY_TICKET)
             continue
         await metrics.count(queue.redis, metrics.TICKETS_OPENED, metrics.WAITED_TOO_LONG)
         expired += 1
     return expired
+
+
+async def _expiry_ticket(queue: HandoffQueue, tickets: TicketStore, entry: Waiting,
+                         now: float) -> Ticket:
+    """The ticket of a customer who waited too long, made once: if handing the conversation
+    back fails (Redis away, the process stopped) the next round uses the same ticket rather
+    than leave the customer a second one."""
+    state = keys.handoff_state(entry.conversation_id)
+    made = await queue.redis.hget(state, EXPIRY_TICKET)
+    if made:
+        try:
+            return await tickets.get(text(made))
+        except TicketNotFound:
+            pass  # withdrawn meanwhile: make a new one
+    ticket = await tickets.create(entry.packet or {"conversation_id": entry.conversation_id},
+                                  WAITED_TOO_LONG, now=now)
+    await queue.redis.hset(state, EXPIRY_TICKET, ticket.reference)
+    return ticket
 
 
 async def run(redis: aioredis.Redis, queue: HandoffQueue, outbox: Outbox,
@@ -108,4 +129,9 @@ async def run(redis: aioredis.Redis, queue: HandoffQueue, outbox: Outbox,
                     await changes.get_message(ignore_subscribe_messages=True, timeout=interval)
         except (RedisError, OSError) as error:
             log.warning("Housekeeping: Redis unreachable (%s); retrying.", error)
+            await asyncio.sleep(interval)
+        except Exception:
+            # A bug (or a record no code expected) must not stop the work customers wait on:
+            # places in line, lost agents, expiry. Logged loudly, tried again next round.
+            log.exception("Housekeeping: a round failed; trying again.")
             await asyncio.sleep(interval)

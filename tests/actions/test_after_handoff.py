@@ -3,6 +3,9 @@ session that stays paused while a person has the conversation."""
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from redis import asyncio as aioredis
@@ -13,7 +16,7 @@ from actions.after_handoff import (
     ActionWelcomeBack,
 )
 from router import keys
-from tests.factories import domain, tracker
+from tests.factories import domain, responses, tracker
 
 
 @pytest.mark.parametrize("outcome, response, has_buttons", [
@@ -46,24 +49,43 @@ async def test_a_customer_who_waited_too_long_hears_their_ticket_reference() -> 
     assert "{ticket_id}" in domain()["responses"][message["response"]][0]["text"]
 
 
-async def test_a_rating_is_stored_with_the_agents_name(action_redis: aioredis.Redis) -> None:
+async def test_a_rating_answers_the_question_after_a_resolution_once(
+    action_redis: aioredis.Redis,
+) -> None:
     dispatcher = CollectingDispatcher()
-    t = tracker('/rate_handoff{"handoff_rating": "3"}', intent="rate_handoff",
-                entities=[{"entity": "handoff_rating", "value": "3"}],
-                slots={"handoff_agent": "Sam"})
-    await ActionRecordHandoffRating().run(dispatcher, t, domain())
+
+    def rated(value: str) -> Any:
+        return tracker(f'/rate_handoff{{"handoff_rating": "{value}"}}', intent="rate_handoff",
+                       entities=[{"entity": "handoff_rating", "value": value}],
+                       slots={"handoff_agent": "Sam"})
+
+    async def case(number: str, outcome: str, ended_ago: float) -> None:
+        await action_redis.zadd(keys.history_of_conversation("test-customer"),
+                                {number: time.time() - ended_ago})
+        await action_redis.hset(keys.history_case(number), mapping={
+            "case_id": number, "outcome": outcome, "ended_at": time.time() - ended_ago})
+
+    # No handoff to rate: thanked, nothing stored.
+    await ActionRecordHandoffRating().run(dispatcher, rated("3"), domain())
+    assert await action_redis.xlen(keys.HANDOFF_RATINGS) == 0
+    # Resolved a minute ago: stored with the agent's name, beside the story; once.
+    await case("7", "resolved", 60)
+    await ActionRecordHandoffRating().run(dispatcher, rated("3"), domain())
     [(_, rating)] = await action_redis.xrange(keys.HANDOFF_RATINGS)
     assert (rating["rating"], rating["agent"]) == ("3", "Sam")
-    # The customer had no handoff in the history here; one is rated beside its story.
-    await action_redis.zadd(keys.history_of_conversation("test-customer"), {"7": 1.0})
-    await action_redis.hset(keys.history_case("7"), "case_id", "7")
-    await ActionRecordHandoffRating().run(dispatcher, t, domain())
     assert await action_redis.hget(keys.history_case("7"), "rating") == "3"
-    # A made-up rating is thanked for but not stored.
-    t = tracker("x", intent="rate_handoff", entities=[{"entity": "handoff_rating",
-                                                        "value": "99"}])
-    await ActionRecordHandoffRating().run(dispatcher, t, domain())
-    assert await action_redis.xlen(keys.HANDOFF_RATINGS) == 2
+    await ActionRecordHandoffRating().run(dispatcher, rated("1"), domain())
+    assert await action_redis.hget(keys.history_case("7"), "rating") == "3"
+    # A made-up rating, a handoff handed back (nobody asked), or one resolved days ago: none.
+    await ActionRecordHandoffRating().run(dispatcher, tracker(
+        "x", intent="rate_handoff", entities=[{"entity": "handoff_rating", "value": "99"}]),
+        domain())
+    await case("8", "handed_back", 60)
+    await ActionRecordHandoffRating().run(dispatcher, rated("5"), domain())
+    await case("9", "resolved", 3 * 86400)
+    await ActionRecordHandoffRating().run(dispatcher, rated("5"), domain())
+    assert await action_redis.xlen(keys.HANDOFF_RATINGS) == 1
+    assert responses(dispatcher) == ["utter_handoff_rating_thanks"] * 6
 
 
 @pytest.mark.parametrize("owner, paused", [(None, False), ("queue", True), ("agent:sam", True)])

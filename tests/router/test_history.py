@@ -187,3 +187,33 @@ def test_history_keep_days_from_the_environment(monkeypatch: pytest.MonkeyPatch)
         monkeypatch.setenv("HISTORY_KEEP_DAYS", wrong)
         with pytest.raises(ValueError, match="HISTORY_KEEP_DAYS"):
             HistorySettings.from_env()
+
+
+def test_the_bots_own_examples_file_nobody_under_a_real_order() -> None:
+    story = packet("stranger", 0.0)
+    story["transcript"].append({"from": "bot", "text": "What's the order number? It's six "
+                                "digits, like 482913. Or write to help@pineconesupply.example"})
+    assert story_terms("stranger", story) == {"conversation:stranger"}
+
+
+async def test_old_entries_leave_the_indexes_as_new_ones_come(redis: aioredis.Redis,
+                                                             history: History) -> None:
+    now = time.time()
+    old = now - 400 * 86400  # older than the 365 days history is kept
+    await redis.set(keys.HISTORY_NEXT_CASE, 41)  # case 41 ended long ago (it expired)
+    await redis.zadd(keys.HISTORY_CASES, {"41": old})
+    await redis.zadd(keys.history_term("order:482913"), {"case:41": old})
+    await handed_off_and_resolved(redis, "fresh", now - 10, order_id="482913")
+    await history.index_pending()
+    assert await redis.zrange(keys.HISTORY_CASES, 0, -1) == ["42"]
+    assert await redis.zrange(keys.history_term("order:482913"), 0, -1) == ["case:42"]
+
+
+async def test_a_damaged_case_does_not_hold_up_the_others(redis: aioredis.Redis,
+                                                          history: History) -> None:
+    await redis.hset(keys.history_case("99"), mapping={"case_id": "99", "packet": "{oops"})
+    await redis.sadd(keys.HISTORY_UNINDEXED, "99")
+    await handed_off_and_resolved(redis, "fine", time.time() - 10)
+    assert await history.index_pending() == 2
+    assert [r["conversation_id"] for r in await history.search(query_terms("fine"))] == ["fine"]
+    assert await redis.scard(keys.HISTORY_UNINDEXED) == 0

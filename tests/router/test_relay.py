@@ -459,3 +459,53 @@ async def test_the_feed_is_capped_by_the_modules_limit(
         await feed.append("c1", {"from": "customer", "text": str(number), "timestamp": 1.0})
     assert await redis.xlen(keys.conversation_feed("c1")) < 300
     assert await redis.hget(keys.handoff_state("c1"), "customer_lines") == "300"
+
+
+async def test_a_customer_whose_handoff_could_not_end_gets_one_ticket_not_two(
+    redis: aioredis.Redis,
+) -> None:
+    queue = HandoffQueue(redis)
+    now = time.time()
+    await queue.enqueue({"conversation_id": "flaky", "created_at": now - 3 * 3600})
+    tickets = TicketStore(redis, 2000)
+    real_release = queue.release
+    calls = []
+
+    async def release_fails_once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        if len(calls) == 1:
+            raise ResponseError("as if Redis refused this once")
+        return await real_release(*args, **kwargs)
+
+    queue.release = release_fails_once  # type: ignore[method-assign]
+    with pytest.raises(ResponseError):
+        await housekeeping.expire_waiting(queue, tickets, now, 2 * 3600)
+    assert await housekeeping.expire_waiting(queue, tickets, now + 5, 2 * 3600) == 1
+    [ticket] = await tickets.with_status(OPEN, 10)
+    [(_, resume)] = await redis.xrange(keys.RELAY_OUTBOX)
+    assert resume["ticket"] == ticket.reference
+
+
+async def test_the_housekeeping_keeps_going_after_a_round_that_failed(
+    redis: aioredis.Redis, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    queue = HandoffQueue(redis)
+    rounds = []
+    real = housekeeping.tell_positions
+
+    async def fails_first(*args: Any, **kwargs: Any) -> int:
+        rounds.append(1)
+        if len(rounds) == 1:
+            raise KeyError("a record no code expected")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(housekeeping, "tell_positions", fails_first)
+    stop = asyncio.Event()
+    task = asyncio.create_task(housekeeping.run(redis, queue, Outbox(redis), 0.02, stop))
+    for _ in range(100):
+        if len(rounds) >= 3:
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await task
+    assert len(rounds) >= 3

@@ -19,7 +19,11 @@ local function keep_case(conversation_id, state, previous, now, keep_seconds, ma
              'agent_id', previous, 'packet', redis.call('GET', key('packet', conversation_id)) or '{}',
              'lines', cjson.encode(lines))
   redis.call('EXPIRE', case, keep_seconds)
+  -- Cases older than history is kept have expired: their numbers go from the indexes too.
+  redis.call('ZREMRANGEBYSCORE', K.history, '-inf', now - keep_seconds)
   redis.call('ZADD', K.history, now, case_id)
+  redis.call('ZREMRANGEBYSCORE', key('history_of_conversation', conversation_id), '-inf',
+             now - keep_seconds)
   redis.call('ZADD', key('history_of_conversation', conversation_id), now, case_id)
   redis.call('EXPIRE', key('history_of_conversation', conversation_id), keep_seconds)
   redis.call('SADD', K.history_unindexed, case_id)

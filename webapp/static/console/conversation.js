@@ -263,7 +263,7 @@ function onLiveLine(event) {
   appendLine(line);
 }
 
-// The customer is typing: shown for the live setting's few seconds after their last signal,
+// The customer is typing: shown for the few seconds the server says after their last signal,
 // and gone as soon as their line arrives.
 function showCustomerTyping() {
   const typing = state.limits && state.limits.typing;

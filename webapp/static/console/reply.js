@@ -19,14 +19,16 @@ function newRequestId() {
 }
 
 // The customer sees "<name> is typing…" while the agent writes: signalled at most every few
-// seconds (the live setting in the queue snapshot), only by the agent who has the conversation.
+// seconds per conversation (the timing the queue snapshot carries), only by the agent who has
+// the conversation.
 export function signalTyping() {
   const open = state.open;
   const typing = state.limits && state.limits.typing;
   if (!open || !typing || !ownsOpenConversation() || !$("reply-text").value.trim()) return;
   const now = Date.now();
-  if (now - state.typingSignalledAt < typing.signal_every_seconds * 1000) return;
-  state.typingSignalledAt = now;
+  const last = state.typingSignalledAt;
+  if (last.id === open.id && now - last.at < typing.signal_every_seconds * 1000) return;
+  state.typingSignalledAt = { id: open.id, at: now };
   api("POST", conversationPath(open.id, "/typing"), {}).catch(() => {});   // best effort
 }
 

@@ -23,7 +23,8 @@ export const state = {
   tickets: { status: "open", open: null, maxChars: null },
   openCase: null,         // the history case on screen (history.js), by its number
   customerTypingTimer: null,   // hides "The customer is typing…" (conversation.js)
-  typingSignalledAt: 0,   // when this agent last told the customer they are typing (reply.js)
+  // Which conversation this agent last told they are typing, and when (reply.js).
+  typingSignalledAt: { id: null, at: 0 },
 };
 
 export function agentName(agentId) {
