@@ -100,6 +100,7 @@ bench: bench-model
 	$(PY) -m bench.turn_latency
 	$(PY) -m bench.big_messages
 	$(PY) -m bench.queue_ops
+	$(PY) -m bench.history_search
 	$(PY) -m bench.relay_latency
 
 # The human side alone: queue operations per second, and customer <-> agent delivery latency.

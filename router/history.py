@@ -28,7 +28,7 @@ from router.plain_words import channel_name, handoff_sentence, outcome_sentence,
 from router.redis_values import text, text_map
 from router.relay.feed import FeedEntry, decoded_line
 from router.search_terms import story_terms
-from router.tickets import STATUSES, Ticket, TicketNotFound, TicketStore, is_reference
+from router.tickets import STATUSES, Ticket, TicketStore, is_reference
 
 log = logging.getLogger(__name__)
 
@@ -199,27 +199,37 @@ class History:
 
     async def _summaries(self, members: List[str], terms: Sequence[str]
                          ) -> List[Dict[str, Any]]:
-        results = []
-        for member in members:
-            kind, _, value = member.partition(":")
-            summary = await self._summary(kind, value)
-            if summary is None:  # expired (or withdrawn): forget it in the index
-                for term in terms:
-                    await self.redis.zrem(keys.history_term(term), member)
-                if kind == CASE:
-                    await self.redis.zrem(keys.HISTORY_CASES, value)
-                continue
-            results.append(summary)
-        return results
+        """The results, in order, read in two round trips (cases, tickets); what has expired
+        or was withdrawn is forgotten in the index as it is met."""
+        found = await self._found(members)
+        gone = [member for member in members if member not in found]
+        if gone:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for member in gone:
+                    for term in terms:
+                        pipe.zrem(keys.history_term(term), member)
+                    kind, _, value = member.partition(":")
+                    if kind == CASE:
+                        pipe.zrem(keys.HISTORY_CASES, value)
+                await pipe.execute()
+        return [found[member] for member in members if member in found]
+
+    async def _found(self, members: List[str]) -> Dict[str, Dict[str, Any]]:
+        case_ids = [m.partition(":")[2] for m in members if m.startswith(CASE + ":")]
+        references = [m.partition(":")[2] for m in members if m.startswith(TICKET + ":")]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for case_id in case_ids:
+                pipe.hgetall(keys.history_case(case_id))
+            cases = await pipe.execute() if case_ids else []
+        found = {_member(CASE, case_id): case_summary(text_map(fields))
+                 for case_id, fields in zip(case_ids, cases, strict=True) if fields}
+        tickets = await self.tickets.many(references)
+        found.update({_member(TICKET, reference): ticket_summary(ticket)
+                      for reference, ticket in tickets.items()})
+        return found
 
     async def _summary(self, kind: str, value: str) -> Optional[Dict[str, Any]]:
-        if kind == CASE:
-            fields = await self.case(value)
-            return case_summary(fields) if fields else None
-        try:
-            return ticket_summary(await self.tickets.get(value))
-        except TicketNotFound:
-            return None
+        return (await self._found([_member(kind, value)])).get(_member(kind, value))
 
     async def earlier(self, conversation_id: str, packet: Dict[str, Any]
                       ) -> List[Dict[str, Any]]:

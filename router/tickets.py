@@ -223,6 +223,15 @@ class TicketStore:
             replies = await pipe.execute() if references else []
         return [_from_hash(text_map(fields)) for fields in replies if fields]
 
+    async def many(self, references: List[str]) -> Dict[str, Ticket]:
+        """The tickets that exist among `references`, in one round trip."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for reference in references:
+                pipe.hgetall(keys.ticket(reference))
+            replies = await pipe.execute() if references else []
+        return {reference: _from_hash(text_map(fields))
+                for reference, fields in zip(references, replies, strict=True) if fields}
+
     async def count(self, status: str) -> int:
         return int(await self.redis.zcard(keys.tickets_with_status(status)))
 
