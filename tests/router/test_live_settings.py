@@ -1,17 +1,27 @@
 """Live router settings: defaults, validated changes from the command line (each a version,
-with history and restore), and every process picking a change up at once."""
+with history and restore), and every process (two separate ones, too) picking a change up at
+once."""
 
+import asyncio
 import json
+import subprocess
+import sys
 import time
+from pathlib import Path
+from typing import List
 
 import pytest
 import redis
+from redis import asyncio as aioredis
 
 from router import keys
 from router.live_settings import LiveSettings, merged, write_overrides
 from router.scoring import ScorerSettings
 from router.settings_cli import main
+from router.settings_versions import SettingsVersions
 from stack.redis_server import EmbeddedRedis
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -143,3 +153,73 @@ def test_restore_makes_a_new_version_with_the_old_settings(
     assert main(["restore", "9"]) == 2
     assert "no settings version 9" in capsys.readouterr().err
     assert len(_versions(store)) == 4
+
+
+# A long-running process as the Rasa server is one: its own LiveSettings, reporting the
+# threshold it started with and the first different one it sees, with the moment it saw it.
+_FOLLOWER = """
+import sys, time
+from router.live_settings import LiveSettings
+live = LiveSettings(sys.argv[1], refresh_seconds=60)
+first = live.current.handoff_threshold
+print("started", first, flush=True)
+deadline = time.monotonic() + float(sys.argv[2])
+while live.current.handoff_threshold == first and time.monotonic() < deadline:
+    time.sleep(0.01)
+print("sees", live.current.handoff_threshold, time.time(), flush=True)
+"""
+# How long a follower waits for the change before it reports what it has: well past the
+# "within a second or two" the test asks for, so a slow follower shows as a wrong value.
+_FOLLOWER_PATIENCE_SECONDS = 8.0
+
+
+def _subscribers(client: redis.Redis) -> int:
+    return int(dict(client.pubsub_numsub(keys.ROUTER_SETTINGS_CHANGED))[
+        keys.ROUTER_SETTINGS_CHANGED])
+
+
+def _start_followers(url: str, count: int) -> List[subprocess.Popen]:
+    return [subprocess.Popen(
+        [sys.executable, "-c", _FOLLOWER, url, str(_FOLLOWER_PATIENCE_SECONDS)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(count)]
+
+
+def _wait_until_subscribed(client: redis.Redis, subscribers: int) -> None:
+    """Until `subscribers` listen to the announcements (the followers' threads included)."""
+    deadline = time.monotonic() + 20   # two interpreters importing the scorer on 2 cores
+    while _subscribers(client) < subscribers:
+        assert time.monotonic() < deadline, "the follower processes never subscribed"
+        time.sleep(0.05)
+
+
+def test_a_versioned_change_reaches_two_running_processes_on_the_next_turn(
+        store: redis.Redis, redis_server: EmbeddedRedis) -> None:
+    # Other tests' LiveSettings threads may still be listening in this process.
+    already = _subscribers(store)
+    followers = _start_followers(redis_server.url, 2)
+    try:
+        _wait_until_subscribed(store, already + 2)
+
+        async def save() -> float:
+            client = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
+            try:
+                await SettingsVersions(client).save({"handoff_threshold": 0.75}, "admin:test",
+                                                    "two processes")
+            finally:
+                await client.close()
+            return time.time()
+
+        saved_at = asyncio.run(save())
+        reports = [follower.communicate(timeout=_FOLLOWER_PATIENCE_SECONDS + 10)
+                   for follower in followers]
+    finally:
+        for follower in followers:
+            if follower.poll() is None:
+                follower.kill()
+    for out, err in reports:
+        lines = out.split("\n")
+        assert lines[0] == "started 0.6", err
+        word, threshold, seen_at = lines[1].split()
+        assert (word, float(threshold)) == ("sees", 0.75), err
+        assert float(seen_at) - saved_at < 2.0
