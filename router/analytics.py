@@ -27,13 +27,14 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set
 
 from redis import asyncio as aioredis
 
 from router import keys
+from router.agents.directory import AgentDirectory
 from router.handoff.queue import EXPIRED
 from router.metrics import reason_kind
 from router.plain_words import RATINGS, channel_name
@@ -91,6 +92,8 @@ class Case:
     rating: Optional[str] = None
     # When the customer's first line in the handoff's story was written (the bot's part).
     talking_since: Optional[float] = None
+    # The display name of `agent_id` as the team knows it ("" when the account is gone).
+    agent_name: str = ""
 
     @property
     def kind(self) -> str:
@@ -269,7 +272,7 @@ def handoffs(chosen: Selected, filters: Filters, zone: tzinfo, rates: bool
         "by_team": [{"team": team or None, "handoffs": count,
                      "rate": ratio(count, total) if rates else None}
                     for team, count in sorted(teams.items())],
-        "by_day": _by_day(chosen, filters, zone),
+        "by_day": _by_day(chosen, filters, zone, rates),
     }
 
 
@@ -282,7 +285,10 @@ def _by_channel(chosen: Selected, rates: bool) -> List[Dict[str, Any]]:
             for channel in sorted(set(talks) | set(handed))]
 
 
-def _by_day(chosen: Selected, filters: Filters, zone: tzinfo) -> List[Dict[str, Any]]:
+def _by_day(chosen: Selected, filters: Filters, zone: tzinfo, rates: bool
+            ) -> List[Dict[str, Any]]:
+    """Per day of the range: conversations begun, handoffs queued (by reason kind) and their
+    ratio, the rate over time (null on a day nobody began talking, and with a team filter)."""
     started: Counter[str] = Counter(day_of(max(c.started_at, filters.since), zone)
                                     for c in chosen.conversations)
     kinds: Dict[str, Counter[str]] = defaultdict(Counter)
@@ -290,6 +296,7 @@ def _by_day(chosen: Selected, filters: Filters, zone: tzinfo) -> List[Dict[str, 
         kinds[day_of(case.enqueued_at, zone)][case.kind] += 1
     return [{"day": day, "conversations": started[day],
              "handoffs": sum(kinds[day].values()),
+             "rate": ratio(sum(kinds[day].values()), started[day]) if rates else None,
              "by_reason": {kind: kinds[day][kind] for kind in KIND_WORDS}}
             for day in days(filters, zone)]
 
@@ -316,12 +323,16 @@ def abandonment(cases: Sequence[Case]) -> Dict[str, Any]:
 
 
 def handle_time(cases: Sequence[Case]) -> Dict[str, Any]:
-    """From claimed to ended, overall and per agent (the one who had it at the end)."""
+    """From claimed to ended, overall and per agent (the one who had it at the end), each
+    named as the team knows them (their id when the account is gone)."""
     handled: Dict[str, List[float]] = defaultdict(list)
+    names: Dict[str, str] = {}
     for case in _claimed(cases):
         handled[case.agent_id].append(case.handled or 0.0)
+        names[case.agent_id] = case.agent_name or names.get(case.agent_id, "")
     return {**spread([t for times in handled.values() for t in times]),
-            "by_agent": [{"agent_id": agent or None, **spread(times)}
+            "by_agent": [{"agent_id": agent or None, "name": names[agent] or agent or None,
+                          **spread(times)}
                          for agent, times in sorted(handled.items())]}
 
 
@@ -478,7 +489,17 @@ async def _cases(redis: aioredis.Redis, since: float, until: float) -> List[Case
         keys.HISTORY_CASES, since, until + LONGEST_HANDOFF_SECONDS)]
     found = [case_from_fields(fields) for fields in
              await _hashes(redis, [keys.history_case(i) for i in ids], _CASE_FIELDS)]
-    return [case for case in found if case is not None]
+    return await _named([case for case in found if case is not None], AgentDirectory(redis))
+
+
+async def _named(cases: List[Case], directory: AgentDirectory) -> List[Case]:
+    """The cases with their agents' display names (read once per agent: a team is small)."""
+    names: Dict[str, str] = {}
+    for agent_id in sorted({c.agent_id for c in cases if c.agent_id}):
+        agent = await directory.get(agent_id)
+        names[agent_id] = agent.name if agent else ""
+    return [replace(c, agent_name=names[c.agent_id]) if names.get(c.agent_id) else c
+            for c in cases]
 
 
 async def _tickets(redis: aioredis.Redis, since: float, until: float) -> List[Ticket]:

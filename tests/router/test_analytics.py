@@ -11,6 +11,7 @@ import pytest
 from redis import asyncio as aioredis
 
 from router import keys
+from router.agents.directory import AgentDirectory
 from router.analytics import (
     Case,
     Conversation,
@@ -46,7 +47,7 @@ CASES = [
     # Claimed after 60 s, handled 600 s by ana, rated Great; 40 s with the bot first.
     Case("c1", "socketio", ASKED_FOR_A_PERSON, enqueued_at=DAY1 + 140, claimed_at=DAY1 + 200,
          ended_at=DAY1 + 800, outcome="resolved", team="billing", agent_id="ana", rating="5",
-         talking_since=DAY1 + 100),
+         talking_since=DAY1 + 100, agent_name="Ana Lima"),
     # Claimed after 400 s (past the target), handled 1000 s by bo, rated Okay.
     Case("c2", "socketio", f"{ONLY_A_PERSON} (item_damaged)", enqueued_at=DAY1 + 300,
          claimed_at=DAY1 + 700, ended_at=DAY1 + 1700, outcome="handed_back", team="billing",
@@ -113,6 +114,8 @@ def test_handoffs_and_rates_by_reason_channel_team_and_day() -> None:
     assert day1["by_reason"] == {"asked_for_a_person": 1, "only_a_person_can_solve": 1,
                                  "accepted_offer": 0, "frustration": 0, "other": 0}
     assert (day2["day"], day2["conversations"], day2["handoffs"]) == ("2024-03-05", 5, 3)
+    # The rate over time: each day's handoffs per conversation begun that day.
+    assert (day1["rate"], day2["rate"]) == (0.6667, 0.6)
     assert day2["by_reason"]["frustration"] == day2["by_reason"]["accepted_offer"] == 1
 
 
@@ -131,6 +134,9 @@ def test_time_with_the_bot_wait_abandonment_and_handle_time() -> None:
     assert (handle["count"], handle["p50_seconds"], handle["p95_seconds"]) == (3, 600.0, 1000.0)
     assert {a["agent_id"]: (a["count"], a["p50_seconds"]) for a in handle["by_agent"]} == \
         {"ana": (2, 300.0), "bo": (1, 1000.0)}
+    # Named as the team knows them (from any of their cases), else by their id.
+    assert {a["agent_id"]: a["name"] for a in handle["by_agent"]} == \
+        {"ana": "Ana Lima", "bo": "bo"}
 
 
 def test_the_service_level_counts_claims_within_the_target() -> None:
@@ -164,7 +170,10 @@ def test_a_team_filter_keeps_that_teams_handoffs_and_leaves_out_what_has_no_team
     assert figures["handoffs"]["total"] == 2 and figures["handoffs"]["rate"] is None
     assert figures["conversations"] is None and figures["tickets"] is None
     assert figures["handle_time"]["by_agent"] == [
-        {"agent_id": "ana", "count": 1, "p50_seconds": 300.0, "p95_seconds": 300.0}]
+        {"agent_id": "ana", "name": "ana", "count": 1, "p50_seconds": 300.0,
+         "p95_seconds": 300.0}]
+    # Per day, the team's handoffs have no rate: conversations have no team.
+    assert [d["rate"] for d in figures["handoffs"]["by_day"]] == [None, None]
     rows = conversation_rows(CONVERSATIONS, CASES, TICKETS,
                              Filters(ALL.since, ALL.until, team="returns"), UTC)
     assert [r["conversation_id"] for r in rows] == ["c5", "c6"]
@@ -244,6 +253,10 @@ async def test_load_reads_trackers_cases_and_tickets_from_redis(redis: aioredis.
     assert records.conversations == [Conversation("t1", "telegram", DAY1 + 10, DAY1 + 30)]
     assert records.cases == [Case("t1", "telegram", ASKED_FOR_A_PERSON, DAY1 + 40, DAY1 + 400,
                                   "resolved", DAY1 + 100, "", "ana", "5", DAY1 + 20)]
+    # Once the agent has an account, the case carries the name the team knows them by.
+    await AgentDirectory(redis).create("ana", "Ana Lima", "a long password for ana")
+    named = await load(redis, DAY1, DAY2)
+    assert [c.agent_name for c in named.cases] == ["Ana Lima"]
     assert records.tickets == [Ticket("PC-AAAAA", "t1", "telegram", DAY1 + 500, DAY1 + 800)]
 
 
