@@ -173,7 +173,7 @@ class ActionHandoff(Action):
             return events + [SlotSet("handoff_unavailable", True)]
         packet = packet_for(tracker, reason)
         try:
-            position = await queue.enqueue(packet, team=team_for(packet))
+            position = await queue.enqueue(packet, team=team_for(packet, service.routing))
         except QueueError:  # a person has it already: stay quiet, they will answer
             _count_handoff(reason, ALREADY_WITH_PERSON)
             return events + [ConversationPaused()]

@@ -1,15 +1,19 @@
 """When people can take over: support hours in the shop's time zone, holidays, how many may
-wait in the queue, and how long a customer waits before their conversation becomes a ticket.
+wait in the queue, how long a customer waits before their conversation becomes a ticket, the
+waiting target admins are alerted past, and which team takes what.
 
 Defaults come from the environment (`SUPPORT_HOURS=always`, `SUPPORT_TIMEZONE`,
-`QUEUE_MAX_WAIT`, `HANDOFF_QUEUE_LIMIT`); an admin's changes are the `service` part of the
-router's versioned overrides (router/settings_versions.py), so one history tells every change
-of when the bot steps aside. The action server reads them on every handoff, the housekeeping on
-every round: a change applies at once, without a restart.
+`QUEUE_MAX_WAIT`, `HANDOFF_QUEUE_LIMIT`, `SLA_WAIT_SECONDS`) and router/routing.yml; an
+admin's changes are the `service` part of the router's versioned overrides
+(router/settings_versions.py), so one history tells every change of when the bot steps aside.
+The action server reads them on every handoff, the housekeeping on every round, the console on
+every queue snapshot: a change applies at once, without a restart.
 
 Stored as people write them:
     {"timezone": "Europe/Berlin", "hours": {"monday": "08:00-18:00", ...} or "always",
-     "holidays": ["2026-12-25"], "queue_limit": 20, "max_wait_minutes": 120}
+     "holidays": ["2026-12-25"], "queue_limit": 20, "max_wait_minutes": 120,
+     "sla_wait_minutes": 5, "routing": {"by_intent": {"refund_status": "billing"},
+                                        "by_signal": {"insult": "senior"}}}
 A weekday missing from `hours` is closed.
 """
 
@@ -29,19 +33,24 @@ from redis.exceptions import RedisError
 
 from router import keys
 from router.handoff.availability import DEFAULT_HOURS
+from router.handoff.routing import Routes, routes
+from router.plain_words import INTENTS, SIGNALS
+from router.service_levels import ServiceLevels
 
 log = logging.getLogger(__name__)
 
 SERVICE = "service"  # the key of these settings inside the router's overrides
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ALWAYS = "always"
-FIELDS = ("timezone", "hours", "holidays", "queue_limit", "max_wait_minutes")
+FIELDS = ("timezone", "hours", "holidays", "queue_limit", "max_wait_minutes",
+          "sla_wait_minutes", "routing")
 # Bounds a person would never need to pass: a queue of a thousand is a call centre's, a wait of
 # a day is no wait; a year of holidays is every day.
 MAX_QUEUE_LIMIT = 1000
 MAX_WAIT_MINUTES = 24 * 60
 MAX_HOLIDAYS = 366
 HOURS = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])")
+TEAM = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _-]{0,39}")
 
 Hours = Optional[Dict[int, Tuple[time, time]]]  # weekday (Monday 0) -> opens, closes; None: always
 
@@ -55,15 +64,26 @@ class ServiceSettings:
     # A customer still waiting after this long (most have left by then) becomes a ticket with
     # the whole story, so the team answers later and the line does not fill with ghosts.
     max_wait_minutes: int = 120
+    # The service level: waiting longer than this, admins are alerted (router/service_levels.py).
+    sla_wait_minutes: int = 5
+    # Which team a handed-off conversation goes to (router/handoff/routing.py).
+    routing: Routes = Routes()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> ServiceSettings:
         always = env.get("SUPPORT_HOURS", "").strip().lower() == ALWAYS
         max_wait_seconds = float(env.get("QUEUE_MAX_WAIT") or cls.max_wait_minutes * 60)
+        target_seconds = ServiceLevels.from_env(env).wait_target_seconds
         return cls(timezone=env.get("SUPPORT_TIMEZONE") or cls.timezone,
                    hours=None if always else dict(DEFAULT_HOURS),
                    queue_limit=int(env.get("HANDOFF_QUEUE_LIMIT") or cls.queue_limit),
-                   max_wait_minutes=max(1, round(max_wait_seconds / 60)))
+                   max_wait_minutes=max(1, round(max_wait_seconds / 60)),
+                   sla_wait_minutes=max(1, round(target_seconds / 60)),
+                   routing=routes())
+
+    @property
+    def levels(self) -> ServiceLevels:
+        return ServiceLevels(wait_target_seconds=self.sla_wait_minutes * 60)
 
     @property
     def max_wait_seconds(self) -> float:
@@ -104,7 +124,10 @@ class ServiceSettings:
         """As stored and as the settings form shows them."""
         return {"timezone": self.timezone, "hours": written_hours(self.hours),
                 "holidays": [day.isoformat() for day in self.holidays],
-                "queue_limit": self.queue_limit, "max_wait_minutes": self.max_wait_minutes}
+                "queue_limit": self.queue_limit, "max_wait_minutes": self.max_wait_minutes,
+                "sla_wait_minutes": self.sla_wait_minutes,
+                "routing": {"by_intent": dict(sorted(self.routing.by_intent.items())),
+                            "by_signal": dict(sorted(self.routing.by_signal.items()))}}
 
 
 def _days(days: List[int]) -> str:
@@ -208,10 +231,34 @@ def _whole(name: str, least: int, most: int, unit: str) -> Any:
     return read
 
 
+def _routing(value: Any) -> Routes:
+    if not isinstance(value, Mapping) or set(value) - {"by_intent", "by_signal"}:
+        raise ValueError("the routing is {\"by_intent\": {intent: team}, \"by_signal\": "
+                         "{signal: team}} (either may be left out)")
+    return Routes(_teams(value.get("by_intent") or {}, INTENTS, "what the customer wanted"),
+                  _teams(value.get("by_signal") or {}, SIGNALS, "a sign of frustration"))
+
+
+def _teams(table: Any, known: Mapping[str, str], what: str) -> Dict[str, str]:
+    if not isinstance(table, Mapping):
+        raise ValueError(f"the teams by {what} are an object of names to team names")
+    teams = {}
+    for name, team in table.items():
+        if name not in known:
+            raise ValueError(f"'{str(name)[:40]}' is not {what} the bot knows")
+        if not isinstance(team, str) or not TEAM.fullmatch(team.strip()):
+            raise ValueError(f"the team for {name} is a name of 1-40 letters, digits, spaces, "
+                             f"'-' or '_', got {str(team)[:40]!r}")
+        teams[str(name)] = team.strip()
+    return teams
+
+
 _READERS = {
     "timezone": _timezone, "hours": _hours, "holidays": _holidays,
     "queue_limit": _whole("the queue limit", 1, MAX_QUEUE_LIMIT, "customers"),
     "max_wait_minutes": _whole("the longest wait", 1, MAX_WAIT_MINUTES, "minutes"),
+    "sla_wait_minutes": _whole("the waiting target", 1, MAX_WAIT_MINUTES, "minutes"),
+    "routing": _routing,
 }
 
 

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from actions.settings import shop_settings
+from router import service_settings
 from router.analytics import ROW_FIELDS, Filters, conversation_rows, load, report
-from router.service_levels import ServiceLevels
+from router.service_settings import ServiceSettings
 from webapp.auth import admin_required
 from webapp.history import A_DAY, EARLIEST
 from webapp.requests import query_number
@@ -59,17 +59,20 @@ def filters(request: web.Request, now: float) -> Filters:
                    _name_filter(request, "team"))
 
 
-def _zone() -> ZoneInfo:
-    """Days are the shop's days (SUPPORT_TIMEZONE), as the team lives them."""
-    return ZoneInfo(shop_settings().support_timezone)
+async def _service(request: web.Request) -> ServiceSettings:
+    """Days are the shop's days (its time zone), as the team lives them, and the waiting
+    target is the one in effect: both as an admin set them (router/service_settings.py)."""
+    return await service_settings.live(services(request).redis)
 
 
 @admin_required
 async def analytics(request: web.Request) -> web.Response:
     chosen = filters(request, time.time())
+    service = await _service(request)
     records = await load(services(request).redis, chosen.since, chosen.until)
     figures = await asyncio.to_thread(report, records.conversations, records.cases,
-                                      records.tickets, chosen, ServiceLevels.from_env(), _zone())
+                                      records.tickets, chosen, service.levels,
+                                      ZoneInfo(service.timezone))
     return web.json_response(figures)
 
 
@@ -86,20 +89,21 @@ def _safe_cell(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def _file_name(chosen: Filters) -> str:
-    day = lambda at: datetime.fromtimestamp(at, _zone()).date().isoformat()  # noqa: E731
+def _file_name(chosen: Filters, zone: ZoneInfo) -> str:
+    day = lambda at: datetime.fromtimestamp(at, zone).date().isoformat()  # noqa: E731
     return f"conversations-{day(chosen.since)}-to-{day(chosen.until)}.csv"
 
 
 @admin_required
 async def conversations_csv(request: web.Request) -> web.Response:
     chosen = filters(request, time.time())
+    zone = ZoneInfo((await _service(request)).timezone)
     records = await load(services(request).redis, chosen.since, chosen.until)
     rows = await asyncio.to_thread(conversation_rows, records.conversations, records.cases,
-                                   records.tickets, chosen, _zone())
+                                   records.tickets, chosen, zone)
     return web.Response(
         text=as_csv(rows), content_type="text/csv", charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{_file_name(chosen)}"'})
+        headers={"Content-Disposition": f'attachment; filename="{_file_name(chosen, zone)}"'})
 
 
 def add_routes(app: web.Application) -> None:

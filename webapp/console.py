@@ -19,7 +19,7 @@ from aiohttp import web
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
-from router import keys, typing_signals
+from router import keys, service_settings, typing_signals
 from router.agents.directory import PRESENCES, Agent
 from router.customer_limits import CustomerLimits
 from router.handoff.queue import HANDED_BACK, RESOLVED, QueueError
@@ -29,7 +29,6 @@ from router.plain_words import channel_name, handoff_sentence
 from router.relay.notices import joined_notice
 from router.relay.outbox import line_command, resume_command
 from router.scoring.settings import ScorerSettings, SettingsError
-from router.service_levels import ServiceLevels
 from router.service_levels import alert as service_level_alert
 from webapp import sse
 from webapp.auth import agent_required, current, signed_in
@@ -78,7 +77,8 @@ async def snapshot(svc: Services, agent: Agent, now: float) -> Dict[str, Any]:
     view = {"waiting": [w.as_dict(now) for w in waiting], "mine": mine,
             "team": team, "me": agent.public(), "limits": await console_limits(svc)}
     if agent.is_admin:  # supervisors are alerted to customers waiting past the target
-        view["service_level"] = service_level_alert(waiting, now, ServiceLevels.from_env())
+        levels = (await service_settings.live(svc.redis)).levels  # as an admin set it
+        view["service_level"] = service_level_alert(waiting, now, levels)
     return view
 
 

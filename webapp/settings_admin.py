@@ -14,6 +14,7 @@ from typing import Any, Dict, Optional
 from aiohttp import web
 
 from router import service_settings, settings_catalog
+from router.plain_words import INTENTS, SIGNALS
 from router.scoring.settings import ScorerSettings
 from router.service_settings import SERVICE
 from router.settings_versions import (
@@ -94,6 +95,12 @@ def _service_form(overrides: Dict[str, Any]) -> Dict[str, Any]:
     in_effect = service_settings.with_overrides(defaults, overrides.get(SERVICE) or {})
     return {"values": in_effect.written(), "defaults": defaults.written(),
             "weekdays": list(service_settings.WEEKDAYS),
+            # What a conversation can be routed by, named as people say them.
+            "routing_choices": {
+                "intents": [{"name": name, "label": phrase}
+                            for name, phrase in sorted(INTENTS.items())],
+                "signals": [{"name": name, "label": phrase}
+                            for name, phrase in sorted(SIGNALS.items())]},
             "limits": {"queue_limit_max": service_settings.MAX_QUEUE_LIMIT,
                        "max_wait_minutes_max": service_settings.MAX_WAIT_MINUTES}}
 

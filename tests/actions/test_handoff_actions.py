@@ -98,6 +98,18 @@ async def test_the_word_on_why_comes_before_an_honest_no_too(
                                      "utter_handoff_nobody_online"]
 
 
+async def test_a_conversation_goes_to_the_team_an_admin_routed_it_to(
+    action_redis: aioredis.Redis,
+) -> None:
+    await action_redis.zadd(keys.AGENTS_ONLINE, {"ana": time.time()})
+    await SettingsVersions(action_redis).save({"service": {"routing": {
+        "by_intent": {"invoice": "front desk"}}}}, "admin", "Invoices to the front desk")
+    await ActionHandoff().run(CollectingDispatcher(), tracker(
+        "I need an invoice for my order", intent="invoice"), domain())
+    state = await action_redis.hgetall(keys.handoff_state("test-customer"))
+    assert state["team"] == "front desk"
+
+
 async def test_a_left_message_becomes_a_ticket_with_the_context(
     action_redis: aioredis.Redis,
 ) -> None:

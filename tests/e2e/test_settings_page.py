@@ -12,11 +12,13 @@ from redis import asyncio as aioredis
 
 from router import keys
 from router.handoff.queue import HandoffQueue
+from router.handoff.routing import routes
 from tests.e2e.browser import Browser, running_browser
 from tests.e2e.conftest import RunningBot
 from tests.e2e.test_console_page import account_for_the_test, in_redis, sign_in
 
 ADMIN_ID = "ines"
+DEFAULT_ROUTES = routes()  # router/routing.yml: the teams before any change
 THRESHOLD = "#setting-handoff_threshold"
 HISTORY = "[...document.querySelectorAll('#settings-history .settings-version')]"
 
@@ -167,13 +169,19 @@ def test_an_admin_sets_when_people_can_take_over(
     _type_into(console, "#service-hours-monday", "09:00-17:00")
     _type_into(console, "#service-hours-saturday", "10:00-14:00")
     _type_into(console, "#setting-service-holidays", "2026-12-25, 2026-12-26")
+    _type_into(console, "#setting-service-sla_wait_minutes", "3")
+    console.click(".service-routing summary")  # opens "Which team takes what"
+    _type_into(console, "#service-routing-by_intent input[data-name=shipping_costs]", "shipping")
     console.type_text("#settings-comment", "Winter hours")
     console.click("#settings-save")
     _shows(console, "settings-notice", "Saved as version")
     assert in_redis(fresh_shop, _overrides) == {"service": {
         "hours": {"monday": "09:00-17:00", "saturday": "10:00-14:00"},
-        "holidays": ["2026-12-25", "2026-12-26"], "queue_limit": 5}}
+        "holidays": ["2026-12-25", "2026-12-26"], "queue_limit": 5, "sla_wait_minutes": 3,
+        "routing": {"by_intent": {**DEFAULT_ROUTES.by_intent, "shipping_costs": "shipping"},
+                    "by_signal": DEFAULT_ROUTES.by_signal}}}
     newest = console.wait_for(f"{HISTORY}.map(v => v.textContent)",
                               check=lambda items: bool(items) and "Winter hours" in items[0])
     assert "Support hours: always → Monday 09:00-17:00, Saturday 10:00-14:00" in newest[0]
     assert "Most customers waiting at once: 20 → 5" in newest[0]
+    assert "Waiting target, in minutes: 5 → 3" in newest[0]

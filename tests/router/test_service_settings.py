@@ -29,7 +29,9 @@ from router.tickets import OPEN, TicketStore
 
 BERLIN = {"timezone": "Europe/Berlin", "hours": {"monday": "08:00-18:00",
                                                   "saturday": "10:00-24:00"},
-          "holidays": ["2026-12-25", "2026-12-24"], "queue_limit": 8, "max_wait_minutes": 30}
+          "holidays": ["2026-12-25", "2026-12-24"], "queue_limit": 8, "max_wait_minutes": 30,
+          "sla_wait_minutes": 3, "routing": {"by_intent": {"invoice": "billing"},
+                                             "by_signal": {"insult": "senior team"}}}
 
 
 def test_the_defaults_come_from_the_environment() -> None:
@@ -44,6 +46,8 @@ def test_the_defaults_come_from_the_environment() -> None:
 
 def test_settings_as_people_write_them_are_read_and_written_back_the_same() -> None:
     settings = with_overrides(ServiceSettings(), BERLIN)
+    assert settings.levels.wait_target_seconds == 180
+    assert settings.routing.by_signal == {"insult": "senior team"}
     assert settings.hours == {0: (clock(8), clock(18)), 5: (clock(10), clock.max)}
     assert settings.holidays == (date(2026, 12, 24), date(2026, 12, 25))
     assert with_overrides(ServiceSettings(), settings.written()) == settings
@@ -84,6 +88,13 @@ def test_open_follows_the_shops_own_clock_and_its_holidays() -> None:
     ({"queue_limit": "20"}, "service.queue_limit", "whole number"),
     ({"max_wait_minutes": 2000}, "service.max_wait_minutes", "from 1 to 1440"),
     ({"opening_hours": {}}, "service.opening_hours", "no service setting"),
+    ({"sla_wait_minutes": 0}, "service.sla_wait_minutes", "waiting target"),
+    ({"routing": {"by_topic": {}}}, "service.routing", "by_intent"),
+    ({"routing": {"by_intent": {"world_peace": "billing"}}}, "service.routing",
+     "not what the customer wanted the bot knows"),
+    ({"routing": {"by_signal": {"insult": "<b>senior</b>"}}}, "service.routing",
+     "1-40 letters"),
+    ({"routing": {"by_signal": ["insult"]}}, "service.routing", "object of names"),
 ])
 def test_each_wrong_service_setting_is_named_with_what_to_write(
     raw: Dict[str, Any], field: str, says: str,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from aiohttp.test_utils import TestClient
 from redis import asyncio as aioredis
 
 from router import keys, typing_signals
+from router.settings_versions import SettingsVersions
 from tests.web.conftest import make_agent, sign_in, waiting_customer
 
 
@@ -54,3 +56,17 @@ async def test_an_agents_reply_follows_the_one_line_limit(
     fits = await api.post("/api/conversations/c1/messages", json={"text": "x" * 10},
                           headers=headers)
     assert fits.status == 202
+
+
+async def test_the_waiting_target_admins_are_alerted_past_is_the_live_one(
+    api: TestClient, redis: aioredis.Redis,
+) -> None:
+    await make_agent(redis, "boss", role="admin")
+    await waiting_customer(redis, "c1", created_at=time.time() - 4 * 60)
+    boss = await sign_in(api, "boss")
+    alert = (await (await api.get("/api/queue", headers=boss)).json())["service_level"]
+    assert alert["wait_target_seconds"] == 300 and alert["past_target"] == []
+    await SettingsVersions(redis).save({"service": {"sla_wait_minutes": 3}}, "boss")
+    alert = (await (await api.get("/api/queue", headers=boss)).json())["service_level"]
+    assert alert["wait_target_seconds"] == 180
+    assert [late["conversation_id"] for late in alert["past_target"]] == ["c1"]

@@ -7,7 +7,7 @@
 // them), defaults, ranges and the comment's limit. Nothing is checked here: the server checks
 // every field and its messages are shown beside the field they are about.
 
-import { $, el } from "./dom.js";
+import { $, el, humanize } from "./dom.js";
 import { api, ApiError } from "./api.js";
 import { isAdmin } from "./team.js";
 
@@ -86,7 +86,7 @@ async function reload() {
   view.labels = new Map([
     ...loaded.fields.map((field) => [field.name, field.label]),
     ...SERVICE_FIELDS.map((field) => [`service.${field.name}`, field.label]),
-    ["service.hours", "Support hours"],
+    ["service.hours", "Support hours"], ["service.routing", "Which team takes what"],
     ...loaded.weights.map((weight) => [`weights.${weight.signal}`,
                                        `Weight of ${weight.label}`]),
   ]);
@@ -123,7 +123,12 @@ const SERVICE_FIELDS = [
     hint: "Beyond it the bot offers to take a message." },
   { name: "max_wait_minutes", label: "Longest wait, in minutes", type: "number",
     hint: "A customer still waiting then gets a ticket and its reference." },
+  { name: "sla_wait_minutes", label: "Waiting target, in minutes", type: "number",
+    hint: "Admins are alerted to a customer waiting longer; the dashboard reports how often it was met." },
 ];
+// Which team takes what: by what the customer wanted, else by the strongest sign of
+// frustration (router/handoff/routing.py). An empty box: any agent.
+const ROUTING_TABLES = [["by_intent", "intents"], ["by_signal", "signals"]];
 
 function renderService(service) {
   const asText = (name, value) => (name === "holidays" ? value.join(", ") : value);
@@ -143,11 +148,41 @@ function renderService(service) {
     label.append(input);
     return label;
   }));
+  renderRouting(service);
   $("service-always").onchange = () => {
     for (const input of $("service-hours").querySelectorAll("input")) {
       input.disabled = $("service-always").checked;
     }
   };
+}
+
+function renderRouting(service) {
+  for (const [table, choices] of ROUTING_TABLES) {
+    const teams = service.values.routing[table] || {};
+    $(`service-routing-${table}`).replaceChildren(...service.routing_choices[choices].map(
+      (choice) => {
+        const label = el("label", "", capitalize(choice.label));
+        const input = el("input");
+        Object.assign(input, { value: teams[choice.name] || "", maxLength: 40,
+                               placeholder: "any agent" });
+        input.dataset.name = choice.name;
+        input.setAttribute("aria-describedby", "service-routing-error");
+        label.append(input);
+        return label;
+      }));
+  }
+}
+
+function proposedRouting() {
+  const routing = {};
+  for (const [table] of ROUTING_TABLES) {
+    routing[table] = Object.fromEntries(
+      [...$(`service-routing-${table}`).querySelectorAll("input")]
+        .map((input) => [input.dataset.name, input.value.trim()])
+        .filter(([, team]) => team)
+        .sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+  return routing;
 }
 
 function serviceField(field, value, fallback, limits) {
@@ -162,7 +197,7 @@ function serviceField(field, value, fallback, limits) {
   if (field.type === "number") {
     input.min = "1";
     input.max = String(field.name === "queue_limit" ? limits.queue_limit_max
-      : limits.max_wait_minutes_max);
+      : limits.max_wait_minutes_max);   // the longest wait and the target share a bound
   }
   const hint = el("span", "hint", `${field.hint} Default ${fallback || "none"}.`);
   hint.id = `${id}-hint`;
@@ -187,7 +222,9 @@ function proposedService() {
   const chosen = { timezone: value("timezone"),
                    holidays: value("holidays").split(/[\s,]+/).filter(Boolean),
                    queue_limit: number("queue_limit"),
-                   max_wait_minutes: number("max_wait_minutes"), hours };
+                   max_wait_minutes: number("max_wait_minutes"),
+                   sla_wait_minutes: number("sla_wait_minutes"), hours,
+                   routing: proposedRouting() };
   const changed = Object.entries(chosen)
     .filter(([name, typed]) => JSON.stringify(typed) !== JSON.stringify(defaults[name]));
   return changed.length ? Object.fromEntries(changed) : null;
@@ -342,8 +379,8 @@ function historyItem(version) {
   if (version.changes.length) {
     const changes = el("ul", "settings-version__changes");
     changes.append(...version.changes.map((change) => el("li", "",
-      `${view.labels.get(change.field) || change.field}: ${shown(change.before)} → ` +
-      `${shown(change.after)}`)));
+      `${view.labels.get(change.field) || change.field}: ` +
+      `${shown(change.before, change.field)} → ${shown(change.after, change.field)}`)));
     item.append(changes);
   }
   return item;
@@ -362,16 +399,20 @@ function restoreButton(number) {
   return button;
 }
 
-// A value in a version's diff: a list, support hours by day ({"monday": "08:00-18:00"}), or one value.
-function shown(value) {
+// A value in a version's diff: a list, support hours by day ({"monday": "08:00-18:00"}),
+// teams by what they take ({"by_intent": {"invoice": "billing"}}), or one value.
+function shown(value, field = "") {
   if (Array.isArray(value)) return value.length ? value.join(", ") : "none";
-  if (value && typeof value === "object") {
-    const days = Object.entries(value);
-    return days.length ? days.map(([day, span]) => `${capitalize(day)} ${span}`).join(", ")
-      : "closed every day";
-  }
-  return String(value);
+  if (!value || typeof value !== "object") return String(value);
+  const entries = Object.entries(value);
+  if (!entries.length) return field === "service.hours" ? "closed every day" : "none";
+  return entries.map(([name, inner]) => (inner && typeof inner === "object"
+    ? `${ROUTING_WORDS[name] || humanize(name)}: ${shown(inner)}`
+    : field === "service.hours" ? `${capitalize(name)} ${inner}`
+    : `${humanize(name)} → ${inner}`)).join(field === "service.hours" ? ", " : "; ");
 }
+
+const ROUTING_WORDS = { by_intent: "by what they wanted", by_signal: "by sign of frustration" };
 
 function formatWhen(seconds) {
   return new Date(seconds * 1000).toLocaleString([], { day: "numeric", month: "short",
