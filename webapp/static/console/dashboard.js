@@ -1,5 +1,7 @@
 // The dashboard (admins only): how the bot and the team did over a date range, for a channel
-// or a team: headline figures, three charts drawn here as inline SVG, and the CSV download.
+// or a team: headline figures, six charts drawn here as inline SVG (handoffs per day by
+// reason, the handoff rate per day and per channel, handoffs by team, the median queue wait
+// per day and each agent's median handle time), and the CSV download.
 //
 // Every figure comes from GET /api/admin/analytics, computed on the server
 // (router/analytics.py); this module only lays them out. Each chart is an image for screen
@@ -101,8 +103,11 @@ async function load() {
   rememberChoices(report);
   renderFigures(report);
   drawReasons(report);
+  drawDailyRate(report);
   drawChannels(report);
+  drawTeams(report);
   drawWaits(report);
+  drawHandleTimes(report);
 }
 
 function rememberChoices(report) {
@@ -128,6 +133,9 @@ function fillSelect(select, options, everything) {
 // Headline figures
 
 const percent = (share) => (share === null || share === undefined ? "–" : `${Math.round(share * 100)}%`);
+// Axis ticks: counts, and times in minutes.
+const wholeNumber = (value) => String(Math.round(value * 10) / 10);
+const minutes = (value) => `${Math.round(value / 60)}m`;
 
 export function duration(seconds) {
   if (seconds === null || seconds === undefined) return "–";
@@ -205,7 +213,7 @@ function drawReasons(report) {
   });
   const chart = $("chart-reasons");
   const y = frame(chart, `Handoffs per day by reason, ${days.length} days: ${words.join(", ")}.`,
-                  most, (value) => String(Math.round(value * 10) / 10));
+                  most, wholeNumber);
   const step = (WIDTH - LEFT - RIGHT) / Math.max(days.length, 1);
   const barWidth = Math.max(1, Math.min(22, step * 0.7));
   days.forEach((day, index) => {
@@ -237,23 +245,92 @@ function labelDays(chart, days, step) {
   });
 }
 
+// ---------------------------------------------------------------------------------------
+// The two shapes the other charts share: one bar per row, and one point per day joined by a
+// line. Each takes how to read a row: its value, its name under the axis, its data- values
+// and its <title>.
+
+// Names under a bar are cut to fit; the full one is in the bar's title and the chart's label.
+const AXIS_NAME_CHARS = 10;
+const fitName = (name) => (name.length > AXIS_NAME_CHARS ? `${name.slice(0, AXIS_NAME_CHARS - 1)}…` : name);
+
+function drawBars(chart, label, rows, { most, tick, value, name, data, title }) {
+  const y = frame(chart, label, most, tick);
+  const step = (WIDTH - LEFT - RIGHT) / Math.max(rows.length, 1);
+  const barWidth = Math.max(4, Math.min(40, step * 0.6));
+  rows.forEach((row, index) => {
+    const x = LEFT + step * (index + 0.5);
+    const bar = svg("rect", { x: x - barWidth / 2, y: y(value(row)), width: barWidth,
+                              height: Math.max(0, y(0) - y(value(row))) }, "chart__rate");
+    Object.assign(bar.dataset, data(row));
+    chart.append(titled(bar, title(row)));
+    axisLabel(chart, x, fitName(name(row)));
+  });
+}
+
+// Days whose `value` is null (nothing to measure that day) have no point: the line skips them.
+function drawDayLine(chart, label, days, { most, tick, value, data, title }) {
+  const y = frame(chart, label, most, tick);
+  const step = (WIDTH - LEFT - RIGHT) / Math.max(days.length, 1);
+  const points = [];
+  days.forEach((day, index) => {
+    if (value(day) !== null) points.push([LEFT + step * (index + 0.5), y(value(day)), day]);
+  });
+  if (points.length > 1) {
+    chart.append(svg("polyline", { points: points.map(([x, py]) => `${x},${py}`).join(" ") }, "chart__line"));
+  }
+  for (const [x, py, day] of points) {
+    const point = svg("circle", { cx: x, cy: py, r: 3 }, "chart__point");
+    Object.assign(point.dataset, data(day));
+    chart.append(titled(point, title(day)));
+  }
+  labelDays(chart, days.map((day) => day.day), step);
+  return y;
+}
+
 // The handoff rate of each channel (handoffs per conversation).
 function drawChannels(report) {
   const channels = report.handoffs.by_channel.filter((row) => row.rate !== null);
-  const chart = $("chart-channels");
   const words = channels.map((row) => `${row.label} ${percent(row.rate)} of ${row.conversations}`);
-  const y = frame(chart, channels.length
+  drawBars($("chart-channels"), channels.length
     ? `Handoff rate per channel: ${words.join(", ")}.` : "Handoff rate per channel: no conversations.",
-                  1, (value) => percent(value));
-  const step = (WIDTH - LEFT - RIGHT) / Math.max(channels.length, 1);
-  const barWidth = Math.max(4, Math.min(40, step * 0.6));
-  channels.forEach((row, index) => {
-    const x = LEFT + step * (index + 0.5);
-    const bar = svg("rect", { x: x - barWidth / 2, y: y(row.rate), width: barWidth,
-                              height: Math.max(0, y(0) - y(row.rate)) }, "chart__rate");
-    Object.assign(bar.dataset, { channel: row.channel, rate: String(row.rate) });
-    chart.append(titled(bar, `${row.label}: ${percent(row.rate)} (${row.handoffs} of ${row.conversations})`));
-    axisLabel(chart, x, row.label);
+  channels, {
+    most: 1, tick: percent, value: (row) => row.rate, name: (row) => row.label,
+    data: (row) => ({ channel: row.channel, rate: String(row.rate) }),
+    title: (row) => `${row.label}: ${percent(row.rate)} (${row.handoffs} of ${row.conversations})`,
+  });
+}
+
+// The handoff rate over time: each day's handoffs per conversation begun that day. The
+// server leaves it out (null) for one team, since conversations have no team.
+function drawDailyRate(report) {
+  const days = report.handoffs.by_day;
+  const measured = days.filter((day) => day.rate !== null);
+  const words = measured.map((day) => `${day.day} ${percent(day.rate)} (${day.handoffs} of ${day.conversations})`);
+  const label = report.handoffs.rate === null && report.range.team
+    ? "Handoff rate per day: not known for one team (conversations have no team)."
+    : measured.length ? `Handoff rate per day, ${days.length} days: ${words.join(", ")}.`
+      : "Handoff rate per day: no conversations.";
+  drawDayLine($("chart-rate"), label, days, {
+    most: Math.max(1, ...measured.map((day) => day.rate)), tick: percent,
+    value: (day) => day.rate,
+    data: (day) => ({ day: day.day, rate: String(day.rate) }),
+    title: (day) => `${day.day}: ${percent(day.rate)} (${day.handoffs} handoffs, ${day.conversations} conversations)`,
+  });
+}
+
+const teamName = (row) => row.team || "no team";
+
+// How many handoffs each team's queue received (those for any agent: "no team").
+function drawTeams(report) {
+  const teams = report.handoffs.by_team;
+  const words = teams.map((row) => `${teamName(row)} ${row.handoffs}`);
+  drawBars($("chart-teams"), teams.length
+    ? `Handoffs by team: ${words.join(", ")}.` : "Handoffs by team: no handoffs.", teams, {
+    most: Math.max(1, ...teams.map((row) => row.handoffs)), tick: wholeNumber,
+    value: (row) => row.handoffs, name: teamName,
+    data: (row) => ({ team: row.team || "", handoffs: String(row.handoffs) }),
+    title: (row) => `${teamName(row)}: ${row.handoffs} handoffs`,
   });
 }
 
@@ -262,28 +339,32 @@ function drawWaits(report) {
   const days = report.queue_wait.by_day;
   const target = report.service_level.wait_target_seconds;
   const waited = days.filter((day) => day.count > 0);
-  const most = Math.max(target, ...waited.map((day) => day.p50_seconds)) * 1.1;
-  const chart = $("chart-wait");
   const words = waited.map((day) => `${day.day} ${duration(day.p50_seconds)}`);
-  const y = frame(chart, waited.length
+  const chart = $("chart-wait");
+  const y = drawDayLine(chart, waited.length
     ? `Median queue wait per day (target ${duration(target)}): ${words.join(", ")}.`
-    : "Median queue wait per day: nobody was taken from the queue.",
-                  most, (value) => `${Math.round(value / 60)}m`);
+    : "Median queue wait per day: nobody was taken from the queue.", days, {
+    most: Math.max(target, ...waited.map((day) => day.p50_seconds)) * 1.1, tick: minutes,
+    value: (day) => (day.count ? day.p50_seconds : null),
+    data: (day) => ({ day: day.day, seconds: String(day.p50_seconds) }),
+    title: (day) => `${day.day}: median ${duration(day.p50_seconds)}, p95 ${duration(day.p95_seconds)} (${day.count} taken)`,
+  });
   chart.append(titled(svg("line", { x1: LEFT, x2: WIDTH - RIGHT, y1: y(target), y2: y(target) },
                           "chart__target"), `Target: ${duration(target)}`));
-  const step = (WIDTH - LEFT - RIGHT) / Math.max(days.length, 1);
-  const points = [];
-  days.forEach((day, index) => {
-    if (!day.count) return;
-    points.push([LEFT + step * (index + 0.5), y(day.p50_seconds), day]);
+}
+
+// Each agent's median handle time (claimed to ended), named as the team knows them.
+const agentName = (row) => row.name || "unknown agent";
+
+function drawHandleTimes(report) {
+  const agents = report.handle_time.by_agent;
+  const words = agents.map((row) => `${agentName(row)} ${duration(row.p50_seconds)} (${row.count} handled)`);
+  drawBars($("chart-handle"), agents.length
+    ? `Median handle time per agent: ${words.join(", ")}.`
+    : "Median handle time per agent: nobody handled a handoff.", agents, {
+    most: Math.max(60, ...agents.map((row) => row.p50_seconds)) * 1.1, tick: minutes,
+    value: (row) => row.p50_seconds, name: agentName,
+    data: (row) => ({ agent: row.agent_id || "", name: agentName(row), seconds: String(row.p50_seconds) }),
+    title: (row) => `${agentName(row)}: median ${duration(row.p50_seconds)}, p95 ${duration(row.p95_seconds)} (${row.count} handled)`,
   });
-  if (points.length > 1) {
-    chart.append(svg("polyline", { points: points.map(([x, py]) => `${x},${py}`).join(" ") }, "chart__line"));
-  }
-  for (const [x, py, day] of points) {
-    const point = svg("circle", { cx: x, cy: py, r: 3 }, "chart__point");
-    Object.assign(point.dataset, { day: day.day, seconds: String(day.p50_seconds) });
-    chart.append(titled(point, `${day.day}: median ${duration(day.p50_seconds)}, p95 ${duration(day.p95_seconds)} (${day.count} taken)`));
-  }
-  labelDays(chart, days.map((day) => day.day), step);
 }
