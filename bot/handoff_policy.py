@@ -101,7 +101,8 @@ class HandoffPolicy(Policy):
                 tracker.latest_message, UserUttered) or tracker.latest_message.text is None:
             return self._prediction(probabilities)
         conversation, previous = conversation_from_tracker(tracker)
-        settings = self.settings.current
+        # An admin may tune a channel apart (router/channel_settings.py): this turn's decides.
+        settings = self.settings.for_channel(tracker.get_latest_input_channel())
         assessment = assess(conversation, settings, previous, self.learned)
         events = [SlotSet(FRUSTRATION_SLOT, assessment.as_dict())]
         self._count(assessment.handoff, assessment.handoff_reason, settings.shadow_mode)

@@ -7,7 +7,8 @@ router/live_settings.py); a new version, those overrides and the announcement to
 process are written in one MULTI, under WATCH, so two admins saving at once make two versions
 one after the other, never one lost. Nothing invalid is stored: the overrides are checked
 first, field by field, with ScorerSettings' own rules and the catalog's
-(router/settings_catalog.py).
+(router/settings_catalog.py); each channel's own settings (router/channel_settings.py) the same
+way, on top of the general ones, its errors named `channels.<channel>.<field>`.
 """
 
 from __future__ import annotations
@@ -15,12 +16,22 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
 
 from redis import asyncio as aioredis
 from redis.exceptions import WatchError
 
 from router import keys, service_settings, settings_catalog
+from router.channel_settings import (
+    CHANNELS,
+    ChannelSettings,
+    channel_key,
+    channel_name_problem,
+    channels_problem,
+    general_part,
+    on_top,
+    part_problem,
+)
 from router.scoring.settings import ScorerSettings, SettingsError
 from router.service_settings import SERVICE, ServiceSettings
 
@@ -72,21 +83,57 @@ DEFAULTS = Version(0, "", 0.0, "defaults", {}, [])
 # --- Validation (pure) -------------------------------------------------------------------
 
 def validate(overrides: Any) -> ScorerSettings:
-    """The settings `overrides` make; raises SettingsInvalid naming every wrong field."""
+    """The general settings `overrides` make; raises SettingsInvalid naming every wrong
+    field."""
+    return validate_by_channel(overrides).general
+
+
+def validate_by_channel(overrides: Any) -> ChannelSettings:
+    """The settings `overrides` make, in general and for each channel with its own; raises
+    SettingsInvalid naming every wrong field (`channels.<channel>.<field>` in a channel's)."""
     if not isinstance(overrides, Mapping):
         raise SettingsInvalid({"overrides": "the overrides must be an object of setting "
                                             f"names to values, got {overrides!r:.80}"})
-    errors = _weight_errors(overrides[WEIGHTS]) if WEIGHTS in overrides else {}
-    errors.update(service_settings.field_errors(overrides[SERVICE]) if SERVICE in overrides
-                  else {})
+    errors = (service_settings.field_errors(overrides[SERVICE]) if SERVICE in overrides
+              else {})
     scorer = {k: v for k, v in overrides.items() if k != SERVICE}
-    errors.update(_field_errors({k: v for k, v in scorer.items() if k != WEIGHTS}))
+    general = general_part(scorer)
+    general_errors = _part_errors(general, {}, "")
+    errors.update(general_errors)
+    if CHANNELS in scorer:
+        # A channel's field meets the general settings; when those are wrong, the defaults.
+        errors.update(_channels_errors(scorer[CHANNELS], {} if general_errors else general))
     if errors:
         raise SettingsInvalid(errors)
-    try:
-        return ScorerSettings.from_mapping(scorer)
-    except SettingsError as error:  # a rule between fields, e.g. concern above handoff
-        raise SettingsInvalid({_field_named(str(error), overrides): str(error)}) from error
+    return ChannelSettings.from_overrides(scorer)
+
+
+def _part_errors(part: Mapping[str, Any], base: Mapping[str, Any],
+                 prefix: str) -> Dict[str, str]:
+    """Every wrong field of `part` (the general overrides, or a channel's on top of `base`),
+    each key starting with `prefix`."""
+    errors = _weight_errors(part[WEIGHTS]) if WEIGHTS in part else {}
+    errors.update(_field_errors({k: v for k, v in part.items() if k != WEIGHTS}, base))
+    if not errors:
+        try:
+            ScorerSettings.from_mapping(on_top(base, part))
+        except SettingsError as error:  # a rule between fields, e.g. concern above handoff
+            return {_rule_key(str(error), part, prefix): str(error)}
+    return {f"{prefix}{name}": message for name, message in errors.items()}
+
+
+def _channels_errors(channels: Any, base: Mapping[str, Any]) -> Dict[str, str]:
+    problem = channels_problem(channels)
+    if problem:
+        return {CHANNELS: problem}
+    errors: Dict[str, str] = {}
+    for name, part in channels.items():
+        problem = channel_name_problem(name) or part_problem(name, part)
+        if problem:
+            errors[channel_key(name)] = problem
+        else:
+            errors.update(_part_errors(part, base, f"{channel_key(name)}."))
+    return errors
 
 
 def _problem(values: Mapping[str, Any]) -> Optional[str]:
@@ -97,21 +144,22 @@ def _problem(values: Mapping[str, Any]) -> Optional[str]:
     return None
 
 
-def _alone(name: str, value: Any) -> Optional[str]:
-    return _problem({name: value}) or settings_catalog.problem(name, value)
+def _alone(name: str, value: Any, base: Mapping[str, Any]) -> Optional[str]:
+    return _problem({**base, name: value}) or settings_catalog.problem(name, value)
 
 
-def _field_errors(overrides: Mapping[str, Any]) -> Dict[str, str]:
-    alone = {name: _alone(name, value) for name, value in overrides.items()}
+def _field_errors(overrides: Mapping[str, Any], base: Mapping[str, Any]) -> Dict[str, str]:
+    alone = {name: _alone(name, value, base) for name, value in overrides.items()}
     fine = {name: overrides[name] for name, error in alone.items() if error is None}
     errors = {}
     for name, error in alone.items():
-        # Alone, a field meets the defaults of the others: a concern threshold of 0.7 is
-        # wrong beside the default handoff at 0.6, not beside the 0.8 also being set.
+        # Alone, a field meets the defaults of the others (a channel's: the general
+        # settings): a concern threshold of 0.7 is wrong beside the default handoff at 0.6,
+        # not beside the 0.8 also being set.
         if error is None:
             continue
         value = overrides[name]
-        if settings_catalog.problem(name, value) or _problem({**fine, name: value}):
+        if settings_catalog.problem(name, value) or _problem({**base, **fine, name: value}):
             errors[name] = error
     return errors
 
@@ -128,9 +176,13 @@ def _weight_errors(weights: Any) -> Dict[str, str]:
     return errors
 
 
-def _field_named(message: str, overrides: Mapping[str, Any]) -> str:
+def _rule_key(message: str, part: Mapping[str, Any], prefix: str) -> str:
+    """The field a rule between fields is reported under: the one the message starts with
+    if the part sets it, else the part as a whole."""
     first_word = message.split(" ", 1)[0]
-    return first_word if first_word in overrides else "overrides"
+    if first_word in part:
+        return f"{prefix}{first_word}"
+    return prefix.rstrip(".") or "overrides"
 
 
 # --- What a change changes (pure) --------------------------------------------------------
@@ -150,6 +202,9 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> List[Dict[str, 
             changes.extend(_weight_changes(before.get(WEIGHTS) or {}, after.get(WEIGHTS) or {},
                                            defaults[WEIGHTS]))
             continue
+        if name == CHANNELS:
+            changes.extend(_channel_changes(before, after))
+            continue
         old = _as_json(before.get(name, defaults.get(name)))
         new = _as_json(after.get(name, defaults.get(name)))
         if old != new:
@@ -166,6 +221,33 @@ def _weight_changes(before: Mapping[str, Any], after: Mapping[str, Any],
             changes.append({"field": f"{WEIGHTS}.{signal}", "signal": signal,
                             "before": old, "after": new})
     return changes
+
+
+def _channel_changes(before: Mapping[str, Any], after: Mapping[str, Any]
+                     ) -> List[Dict[str, Any]]:
+    """What changed in each channel's own settings (`channels.<channel>.<field>`), each side
+    the channel's value in effect: its own, else the general one."""
+    before_parts, after_parts = _mapping(before.get(CHANNELS)), _mapping(after.get(CHANNELS))
+    changes = []
+    for name in sorted(set(before_parts) | set(after_parts)):
+        before_part = _mapping(before_parts.get(name))
+        after_part = _mapping(after_parts.get(name))
+        own = _own_fields(before_part) | _own_fields(after_part)
+        for change in diff(on_top(_scorer_general(before), before_part),
+                           on_top(_scorer_general(after), after_part)):
+            if change["field"] in own:
+                changes.append({**change, "field": f"{channel_key(name)}.{change['field']}"})
+    return changes
+
+
+def _own_fields(part: Mapping[str, Any]) -> Set[str]:
+    """The fields a channel sets itself, as diff names them (`weights.<signal>`)."""
+    weights = {f"{WEIGHTS}.{signal}" for signal in _mapping(part.get(WEIGHTS))}
+    return {name for name in part if name != WEIGHTS} | weights
+
+
+def _scorer_general(overrides: Mapping[str, Any]) -> Dict[str, Any]:
+    return {k: v for k, v in general_part(overrides).items() if k != SERVICE}
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

@@ -13,6 +13,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.handoff_policy import HandoffPolicy, conversation_from_tracker
+from router.channel_settings import ChannelSettings, Settings, as_channel_settings
 from router.scoring import ScorerSettings
 from stack.settings import PROJECT_ROOT
 
@@ -28,12 +29,13 @@ def policy(tmp_path: Path) -> HandoffPolicy:
                                 Resource("handoff"), ExecutionContext(None))  # type: ignore[arg-type]
 
 
-def said(text: str, intent: str, sentiment: float = 0.0, confidence: float = 0.9
-         ) -> UserUttered:
+def said(text: str, intent: str, sentiment: float = 0.0, confidence: float = 0.9,
+         channel: str | None = None) -> UserUttered:
     return UserUttered(text, intent={"name": intent, "confidence": confidence},
                        parse_data={"intent": {"name": intent, "confidence": confidence},
                                    "sentiment": {"score": sentiment}, "text": text,
-                                   "entities": []})
+                                   "entities": []},
+                       input_channel=channel)
 
 
 def tracker(domain: Domain, *events: object) -> DialogueStateTracker:
@@ -97,8 +99,17 @@ def test_between_actions_the_policy_stays_out_of_the_way(policy: HandoffPolicy,
 
 
 class _Fixed:
-    def __init__(self, settings: ScorerSettings) -> None:
-        self.current = settings
+    """LiveSettings without Redis: the same settings on every turn."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = as_channel_settings(settings)
+
+    @property
+    def current(self) -> ScorerSettings:
+        return self.settings.general
+
+    def for_channel(self, channel: str | None) -> ScorerSettings:
+        return self.settings.for_channel(channel)
 
 
 def test_in_shadow_mode_the_policy_records_but_never_hands_off(policy: HandoffPolicy,
@@ -123,3 +134,20 @@ def test_the_state_of_the_last_assessment_is_carried_to_the_next_turn(
     _, previous = conversation_from_tracker(later)
     assert previous is not None and previous.turn == 1
     assert previous.evidence == recorded.value["state"]["evidence"]
+
+
+def test_a_turn_on_a_channel_with_a_lower_threshold_hands_off_where_the_general_would_not(
+        policy: HandoffPolicy, domain: Domain) -> None:
+    policy.settings = _Fixed(ChannelSettings.from_overrides(  # type: ignore[assignment]
+        {"channels": {"socketio": {"handoff_threshold": 0.5}}}))
+
+    def insulted_on(channel: str | None) -> DialogueStateTracker:
+        return tracker(domain, ActionExecuted(ACTION_LISTEN_NAME),
+                       said("you are a stupid bot", "insult", -0.8, channel=channel))
+
+    # One insult scores about 0.54: under the general 0.6, over the web chat's 0.5.
+    [event] = policy.predict_action_probabilities(insulted_on("telegram"), domain).events
+    assert 0.5 <= event.value["score"] < 0.6 and event.value["handoff"] is False
+    assert predicted(policy, domain, insulted_on("telegram")) is None
+    assert predicted(policy, domain, insulted_on(None)) is None
+    assert predicted(policy, domain, insulted_on("socketio")) == "action_handoff"
