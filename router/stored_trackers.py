@@ -117,6 +117,11 @@ class TrackerStore:
                 found.append(StoredTracker(_conversation_id(name), stamp))
         return found
 
+    async def tracker(self, conversation_id: str) -> Optional[str]:
+        """One conversation's tracker as JSON, or None if Rasa stores none under that id."""
+        raw = await self.redis.get(keys.rasa_tracker(conversation_id))
+        return text(raw) if raw is not None else None
+
     async def trackers(self, chosen: Sequence[StoredTracker]
                        ) -> AsyncIterator[List[Tuple[str, str]]]:
         """The chosen conversations' trackers as (id, JSON) pairs, a batch at a time, so they
