@@ -14,7 +14,8 @@ from typing import Any, Dict, Optional
 from aiohttp import web
 
 from router import service_settings, settings_catalog
-from router.plain_words import INTENTS, SIGNALS
+from router.channel_settings import MAX_CHANNEL_NAME_CHARS, MAX_CHANNELS
+from router.plain_words import CHANNELS, INTENTS, SIGNALS
 from router.scoring.settings import ScorerSettings
 from router.service_settings import SERVICE
 from router.settings_versions import (
@@ -84,8 +85,16 @@ async def show_settings(request: web.Request) -> web.Response:
         "fields": settings_catalog.setting_fields(settings, overrides),
         "weights": settings_catalog.signal_fields(settings.weights, defaults.weights),
         "service": _service_form(overrides),
+        "channels": _channels_form(),
         "limits": {"comment_max_chars": MAX_COMMENT_CHARS, "page_max": MAX_PAGE},
     })
+
+
+def _channels_form() -> Dict[str, Any]:
+    """The channels an admin can pick for settings of their own, as people say them (any
+    other name like a channel's may be typed), and the bounds."""
+    return {"known": [{"name": name, "label": label} for name, label in CHANNELS.items()],
+            "limits": {"channels_max": MAX_CHANNELS, "name_max_chars": MAX_CHANNEL_NAME_CHARS}}
 
 
 def _service_form(overrides: Dict[str, Any]) -> Dict[str, Any]:
