@@ -17,14 +17,17 @@ Which settings need what (measured by `python -m bench.whatif`):
   read) changes the evidence itself: each side is scored fully on its own.
 The assessments stored with each turn are not reused: they were made by whatever settings were
 live at the time, which need not be the current ones, so "now" would not mean now.
+Each side may set a channel apart (router/channel_settings.py): a conversation is replayed
+with the settings of the channel its customer wrote on, as the policy scores it.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields, replace
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
+from router.channel_settings import Settings, as_channel_settings, channel_key
 from router.plain_words import handoff_sentence
 from router.scoring.combiner import LearnedModel, combine
 from router.scoring.conversation import Turn, UserTurn, turns_from_lines
@@ -78,6 +81,19 @@ def differences(current: ScorerSettings, proposed: ScorerSettings) -> List[str]:
     return sorted(names)
 
 
+def differences_by_channel(current: Settings, proposed: Settings) -> List[str]:
+    """`differences` of the general settings, then `channels.<channel>.<name>` for what
+    differs in a channel's settings beyond those."""
+    now, after = as_channel_settings(current), as_channel_settings(proposed)
+    general = differences(now.general, after.general)
+    names = list(general)
+    for channel in sorted(set(now.by_channel) | set(after.by_channel)):
+        names += [f"{channel_key(channel)}.{name}"
+                  for name in differences(now.for_channel(channel), after.for_channel(channel))
+                  if name not in general]
+    return names
+
+
 def same_evidence(a: ScorerSettings, b: ScorerSettings) -> bool:
     """Would every turn's evidence be the same under both (they differ in DECISION_ONLY
     settings at most)?"""
@@ -105,6 +121,9 @@ class StoredConversation:
     first_at: float
     last_at: float
     stretches: Tuple[Stretch, ...]
+    # Rasa's input channel of the customer's latest line (None: not said): the channel
+    # whose settings the conversation is replayed with.
+    channel: Optional[str] = None
 
 
 def stored_conversation(conversation_id: str, events: Sequence[Dict[str, Any]]
@@ -114,8 +133,11 @@ def stored_conversation(conversation_id: str, events: Sequence[Dict[str, Any]]
     lines: List[Line] = []
     messages: List[int] = []
     number, paused = 0, False
+    channel = None
     for event in events:
         kind = event.get("event")
+        if kind == "user" and isinstance(event.get("input_channel"), str):
+            channel = event["input_channel"]
         if kind in FRESH_START_EVENTS:
             _close(stretches, lines, messages)
             lines, messages, paused = [], [], False
@@ -133,7 +155,7 @@ def stored_conversation(conversation_id: str, events: Sequence[Dict[str, Any]]
     _close(stretches, lines, messages)
     times = [float(e["timestamp"]) for e in events if isinstance(e.get("timestamp"), (int, float))]
     return StoredConversation(conversation_id, min(times, default=0.0), max(times, default=0.0),
-                              tuple(stretches))
+                              tuple(stretches), channel)
 
 
 def _close(stretches: List[Stretch], lines: List[Line], messages: List[int]) -> None:
@@ -141,8 +163,9 @@ def _close(stretches: List[Stretch], lines: List[Line], messages: List[int]) -> 
         stretches.append(Stretch(tuple(turns_from_lines(lines)), tuple(messages)))
 
 
-def conversation_from_json(conversation_id: str, raw: str) -> Optional[StoredConversation]:
-    """A tracker as Rasa's RedisTrackerStore stores it, or None if it is not one."""
+def tracker_events(raw: str) -> Optional[List[Dict[str, Any]]]:
+    """The events of a tracker as Rasa's RedisTrackerStore stores it, or None if it is not
+    one."""
     try:
         stored = json.loads(raw)
     except ValueError:
@@ -150,7 +173,13 @@ def conversation_from_json(conversation_id: str, raw: str) -> Optional[StoredCon
     events = stored.get("events") if isinstance(stored, dict) else None
     if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
         return None
-    return stored_conversation(conversation_id, events)
+    return events
+
+
+def conversation_from_json(conversation_id: str, raw: str) -> Optional[StoredConversation]:
+    """A tracker as Rasa's RedisTrackerStore stores it, or None if it is not one."""
+    events = tracker_events(raw)
+    return stored_conversation(conversation_id, events) if events is not None else None
 
 
 # --- Decisions ------------------------------------------------------------------------------
@@ -178,10 +207,27 @@ def reason_kind(explicit: Optional[str]) -> str:
     return FRUSTRATION
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """One customer turn judged under one settings: its score, the threshold it is held
+    against, and the handoff it brings (None: the bot goes on)."""
+
+    score: float
+    threshold: float
+    decision: Optional[Decision]
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {"score": self.score, "threshold": self.threshold,
+                "handoff": self.decision is not None,
+                "reason": self.decision.reason if self.decision else None,
+                "sentence": self.decision.sentence if self.decision else None}
+
+
 def _judge(talk: Sequence[Turn], state: FrustrationState, s: ScorerSettings,
-           learned: Optional[LearnedModel], message: int) -> Optional[Decision]:
+           learned: Optional[LearnedModel], message: int) -> Verdict:
     """The handoff decision of the scorer (router/scoring/scorer.py `_step`) on evidence
-    already built: the customer's own words first, then the score against the threshold."""
+    already built: the customer's own words first, then the score against the threshold.
+    A side in shadow mode never hands off."""
     combined = combine(state.evidence, s, learned)
     explicit = explicit_handoff(talk, s)
     if explicit:
@@ -189,9 +235,28 @@ def _judge(talk: Sequence[Turn], state: FrustrationState, s: ScorerSettings,
     elif combined.score >= combined.handoff_threshold:
         why = f"frustration {combined.score:.2f} reached {combined.handoff_threshold:.2f}"
     else:
-        return None
+        return Verdict(combined.score, combined.handoff_threshold, None)
+    if s.shadow_mode:
+        return Verdict(combined.score, combined.handoff_threshold, None)
     sentence = handoff_sentence(why, {"contributions": combined.shares})
-    return Decision(message, reason_kind(explicit), why, sentence, combined.score)
+    return Verdict(combined.score, combined.handoff_threshold,
+                   Decision(message, reason_kind(explicit), why, sentence, combined.score))
+
+
+def _customer_turns(conversation: StoredConversation, s: ScorerSettings
+                    ) -> Iterator[Tuple[int, Sequence[Turn], FrustrationState]]:
+    """The one scoring loop of the replay: each replayed customer turn in order, as the
+    customer's message number, the talk up to it and the evidence built with `s` (afresh in
+    each stretch, as the router lived it). A consumer stops it when it has what it needs."""
+    for stretch in conversation.stretches:
+        state, customer = FrustrationState(), 0
+        for end, turn in enumerate(stretch.turns, start=1):
+            if not isinstance(turn, UserTurn):
+                continue
+            talk = stretch.turns[:end]
+            state, _fired = advance(state, talk, s)
+            yield stretch.messages[customer], talk, state
+            customer += 1
 
 
 def first_handoffs(conversation: StoredConversation, sides: Sequence[ScorerSettings],
@@ -200,22 +265,25 @@ def first_handoffs(conversation: StoredConversation, sides: Sequence[ScorerSetti
     on everything but DECISION_ONLY settings. A side in shadow mode never hands off."""
     found: List[Optional[Decision]] = [None] * len(sides)
     pending = [index for index, s in enumerate(sides) if not s.shadow_mode]
-    for stretch in conversation.stretches:
-        state, customer = FrustrationState(), 0
-        for end, turn in enumerate(stretch.turns, start=1):
-            if not pending:
-                return found
-            if not isinstance(turn, UserTurn):
-                continue
-            talk = stretch.turns[:end]
-            state, _fired = advance(state, talk, sides[0])
-            for index in list(pending):
-                decision = _judge(talk, state, sides[index], learned, stretch.messages[customer])
-                if decision is not None:
-                    found[index] = decision
-                    pending.remove(index)
-            customer += 1
+    if not pending:
+        return found
+    for message, talk, state in _customer_turns(conversation, sides[0]):
+        for index in list(pending):
+            decision = _judge(talk, state, sides[index], learned, message).decision
+            if decision is not None:
+                found[index] = decision
+                pending.remove(index)
+        if not pending:
+            break
     return found
+
+
+def verdicts(conversation: StoredConversation, sides: Sequence[ScorerSettings],
+             learned: Optional[LearnedModel] = None) -> List[Tuple[int, List[Verdict]]]:
+    """Every replayed customer message with each side's verdict on it (evidence built with
+    `sides[0]`, as in `first_handoffs`), including those after a side's first handoff."""
+    return [(message, [_judge(talk, state, s, learned, message) for s in sides])
+            for message, talk, state in _customer_turns(conversation, sides[0])]
 
 
 # --- Replay ---------------------------------------------------------------------------------
@@ -247,8 +315,11 @@ def _key(decision: Optional[Decision]) -> Optional[Tuple[int, str]]:
     return (decision.message, decision.reason) if decision else None
 
 
-def replay_one(conversation: StoredConversation, current: ScorerSettings,
-               proposed: ScorerSettings, learned: Optional[LearnedModel] = None) -> Outcome:
+def replay_one(conversation: StoredConversation, current_by_channel: Settings,
+               proposed_by_channel: Settings, learned: Optional[LearnedModel] = None
+               ) -> Outcome:
+    current = as_channel_settings(current_by_channel).for_channel(conversation.channel)
+    proposed = as_channel_settings(proposed_by_channel).for_channel(conversation.channel)
     if same_evidence(current, proposed):
         now, after = first_handoffs(conversation, (current, proposed), learned)
     else:
@@ -258,8 +329,37 @@ def replay_one(conversation: StoredConversation, current: ScorerSettings,
                    now, after)
 
 
-def replay(conversations: Iterable[StoredConversation], current: ScorerSettings,
-           proposed: ScorerSettings, learned: Optional[LearnedModel] = None) -> List[Outcome]:
+def message_by_message(conversation: StoredConversation, current_by_channel: Settings,
+                       proposed_by_channel: Settings, learned: Optional[LearnedModel] = None
+                       ) -> Dict[str, Any]:
+    """One conversation replayed turn by turn (with the settings of its channel, as in
+    `replay_one`): each replayed customer message's score and verdict now and with the
+    proposed settings, the first handoff of each, and the message where they part (None:
+    they do not)."""
+    current = as_channel_settings(current_by_channel).for_channel(conversation.channel)
+    proposed = as_channel_settings(proposed_by_channel).for_channel(conversation.channel)
+    if same_evidence(current, proposed):
+        judged = verdicts(conversation, (current, proposed), learned)
+    else:
+        now = verdicts(conversation, (current,), learned)
+        after = verdicts(conversation, (proposed,), learned)
+        judged = [(message, [a[0], b[0]]) for (message, a), (_same, b)
+                  in zip(now, after, strict=True)]
+    firsts = [next((v[side].decision for _m, v in judged if v[side].decision), None)
+              for side in (0, 1)]
+    outcome = Outcome(conversation.conversation_id, conversation.first_at,
+                      conversation.last_at, firsts[0], firsts[1])
+    return {"conversation_id": conversation.conversation_id,
+            "message": outcome.changed_at if outcome.changed else None,
+            "now": firsts[0].as_dict() if firsts[0] else None,
+            "after": firsts[1].as_dict() if firsts[1] else None,
+            "messages": [{"message": message, "now": now_and_after[0].as_dict(),
+                          "after": now_and_after[1].as_dict()}
+                         for message, now_and_after in judged]}
+
+
+def replay(conversations: Iterable[StoredConversation], current: Settings,
+           proposed: Settings, learned: Optional[LearnedModel] = None) -> List[Outcome]:
     return [replay_one(c, current, proposed, learned) for c in conversations]
 
 
@@ -269,8 +369,8 @@ class RawReplay:
     unreadable: int
 
 
-def replay_json(trackers: Sequence[Tuple[str, str]], current: ScorerSettings,
-                proposed: ScorerSettings, learned: Optional[LearnedModel] = None) -> RawReplay:
+def replay_json(trackers: Sequence[Tuple[str, str]], current: Settings,
+                proposed: Settings, learned: Optional[LearnedModel] = None) -> RawReplay:
     """`replay` on (conversation id, stored tracker JSON) pairs: what a worker process gets,
     so the parsing is shared out too."""
     outcomes, unreadable = [], 0

@@ -21,10 +21,11 @@ from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 from redis import asyncio as aioredis
 
 from router.agents.directory import AgentDirectory
+from router.channel_settings import ChannelSettings, Settings
 from router.handoff.queue import HandoffQueue
-from router.live_settings import merged
+from router.live_settings import by_channel
 from router.scoring.combiner import LearnedModel
-from router.scoring.settings import ScorerSettings, SettingsError
+from router.scoring.settings import SettingsError
 from router.settings_versions import SettingsVersions
 from router.stored_trackers import StoredTracker, TrackerReading, TrackerStore, newest
 from router.whatif import (
@@ -32,7 +33,7 @@ from router.whatif import (
     RawReplay,
     Staffing,
     WhatIfSettings,
-    differences,
+    differences_by_channel,
     replay_json,
     summarise,
 )
@@ -61,11 +62,11 @@ class LiveSettingsInvalid(Exception):
     """The overrides in effect do not validate (written around the settings API and CLI)."""
 
 
-async def settings_in_effect(redis: aioredis.Redis) -> ScorerSettings:
+async def settings_in_effect(redis: aioredis.Redis) -> ChannelSettings:
     """The settings every process uses now (the overrides the settings API and CLI saved,
-    merged over the defaults)."""
+    merged over the defaults), in general and for each channel with its own."""
     try:
-        return merged(await SettingsVersions(redis).overrides())
+        return by_channel(await SettingsVersions(redis).overrides())
     except SettingsError as error:
         raise LiveSettingsInvalid(str(error)) from error
 
@@ -80,13 +81,14 @@ async def staffing(directory: AgentDirectory, queue: HandoffQueue, since: float,
                     handle, len(handled))
 
 
-async def what_if(redis: aioredis.Redis, proposed: ScorerSettings, selection: Selection,
+async def what_if(redis: aioredis.Redis, proposed: Settings, selection: Selection,
                   now: float, learned: Optional[LearnedModel] = None,
                   run: RunSettings = RunSettings()) -> Dict[str, Any]:
     """The what-if answer (router/whatif.py `summarise`, with the window, which settings
     change and how many conversations could not be read). `proposed`: as
     router/settings_versions.py `validate` makes them from the overrides an admin would
-    save, so the replay shows what saving them would do."""
+    save (`validate_by_channel` for each channel's), so the replay shows what saving them
+    would do."""
     current = await settings_in_effect(redis)
     store = TrackerStore(redis, run.reading)
     most = min(selection.last or run.limits.max_conversations, run.limits.max_conversations)
@@ -99,7 +101,7 @@ async def what_if(redis: aioredis.Redis, proposed: ScorerSettings, selection: Se
     answer = summarise(replayed.outcomes, window, team, run.limits)
     return {**answer, "unreadable": replayed.unreadable, "capped": capped,
             "window": {"since": window[0], "until": window[1]},
-            "settings_changed": differences(current, proposed)}
+            "settings_changed": differences_by_channel(current, proposed)}
 
 
 def _window(selection: Selection, outcomes: List[Outcome], now: float) -> Tuple[float, float]:
@@ -112,8 +114,8 @@ def _window(selection: Selection, outcomes: List[Outcome], now: float) -> Tuple[
     return min(o.first_at for o in outcomes), max(o.last_at for o in outcomes)
 
 
-async def _replay(store: TrackerStore, chosen: List[StoredTracker], current: ScorerSettings,
-                  proposed: ScorerSettings, learned: Optional[LearnedModel],
+async def _replay(store: TrackerStore, chosen: List[StoredTracker], current: Settings,
+                  proposed: Settings, learned: Optional[LearnedModel],
                   run: RunSettings) -> RawReplay:
     loop = asyncio.get_running_loop()
     outcomes: List[Outcome] = []

@@ -28,6 +28,7 @@ from webapp import (
     missed_lines,
     operations,
     settings_admin,
+    stored_conversations,
     tickets,
     whatif,
 )
@@ -162,6 +163,6 @@ def create_app(settings: WebSettings) -> web.Application:
     app.cleanup_ctx.append(_background)
     for module in (customer, auth, console, admin, operations, tickets, missed_lines,
                    metrics, history, settings_admin, whatif, analytics, handoff_labels,
-                   learning):
+                   learning, stored_conversations):
         module.add_routes(app)
     return app

@@ -7,33 +7,38 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from aiohttp import web
 
+from router.analytics import KIND_WORDS, handoff_kind
+from router.channel_settings import ChannelSettings
 from router.scoring.combiner import LEARNED_MODEL_PATH, load_learned_model
-from router.scoring.settings import ScorerSettings
-from router.settings_versions import SettingsInvalid, validate
-from router.whatif import WhatIfSettings
+from router.settings_versions import SettingsInvalid, validate_by_channel
+from router.whatif import REASON_KINDS, WhatIfSettings
 from router.whatif_run import LiveSettingsInvalid, RunSettings, Selection, what_if
 from webapp.auth import admin_required
 from webapp.requests import int_field, json_body
 from webapp.services import services
 
 LIMITS = WhatIfSettings()
+# The scorer's reason behind each key of the replay's `by_reason_*` ("frustration" is its own
+# prefix), to be grouped into the kinds people read.
+_SCORER_REASONS = {kind: reason for reason, kind in REASON_KINDS}
 # One replay at a time per process: each takes both cores for seconds, and a second admin's
 # waits its turn rather than slowing both.
 REPLAYING = web.AppKey("whatif_replaying", asyncio.Lock)
 
 
-def _proposed(body: Dict[str, Any]) -> ScorerSettings:
+def proposed_settings(body: Dict[str, Any]) -> ChannelSettings:
     """The settings the overrides would make, in full as the settings API saves them
-    (anything left out takes its default), checked with the same rules."""
+    (anything left out takes its default; each channel's own on top), checked with the same
+    rules (SettingsInvalid: answer it with `refused`)."""
     if "overrides" not in body:
         raise web.HTTPBadRequest(text="The field 'overrides' is missing: send the settings "
                                       "you would save, e.g. {\"overrides\": "
                                       "{\"handoff_threshold\": 0.7}} ({} for the defaults).")
-    return validate(body["overrides"])
+    return validate_by_channel(body["overrides"])
 
 
 def _time_field(body: Dict[str, Any], name: str) -> Optional[float]:
@@ -66,16 +71,33 @@ def _selection(body: Dict[str, Any]) -> Selection:
     return Selection(since=since, until=until)
 
 
+def refused(error: SettingsInvalid) -> web.Response:
+    """Overrides refused as the settings API refuses them: each wrong field named, for the
+    form."""
+    return web.json_response({"error": f"Nothing was replayed: {error}.",
+                              "fields": error.errors}, status=400)
+
+
+def reasons_in_words(answer: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Handoffs now and after by the kinds of reason people read on the dashboard
+    (router/analytics.py KIND_WORDS, grouped as router/metrics.py groups the scorer's
+    reasons): the replay's own keys are the scorer's finer ones."""
+    counts: Dict[str, List[int]] = {kind: [0, 0] for kind in KIND_WORDS}
+    for side, name in enumerate(("by_reason_now", "by_reason_after")):
+        for reason, handoffs in answer[name].items():
+            counts[handoff_kind(_SCORER_REASONS.get(reason, reason))][side] += handoffs
+    return [{"kind": kind, "words": KIND_WORDS[kind], "now": now, "after": after}
+            for kind, (now, after) in counts.items() if now or after]
+
+
 @admin_required
 async def replay(request: web.Request) -> web.Response:
     body = await json_body(request)
     selection = _selection(body)
     try:
-        proposed = _proposed(body)
+        proposed = proposed_settings(body)
     except SettingsInvalid as error:
-        # Refused as the settings API refuses them: each wrong field named, for the form.
-        return web.json_response({"error": f"Nothing was replayed: {error}.",
-                                  "fields": error.errors}, status=400)
+        return refused(error)
     # Read each time (off the event loop): `make train-router` may have written a new one.
     learned = await asyncio.to_thread(load_learned_model, LEARNED_MODEL_PATH)
     async with request.app[REPLAYING]:
@@ -83,10 +105,13 @@ async def replay(request: web.Request) -> web.Response:
             answer = await what_if(services(request).redis, proposed, selection, time.time(),
                                    learned, RunSettings(limits=LIMITS))
         except LiveSettingsInvalid as error:
-            raise web.HTTPConflict(text=f"The live settings stored in Redis are not valid "
-                                        f"({error}): fix them with `make settings` first.") \
-                from error
-    return web.json_response(answer)
+            raise live_settings_conflict(error) from error
+    return web.json_response({**answer, "reasons": reasons_in_words(answer)})
+
+
+def live_settings_conflict(error: LiveSettingsInvalid) -> web.HTTPConflict:
+    return web.HTTPConflict(text=f"The live settings stored in Redis are not valid ({error}): "
+                                 f"fix them with `make settings` first.")
 
 
 def add_routes(app: web.Application) -> None:
