@@ -10,6 +10,8 @@
 import { $, el, humanize } from "./dom.js";
 import { api, ApiError } from "./api.js";
 import { isAdmin } from "./team.js";
+import { channelFieldLabel, proposedChannels, renderChannels } from "./channel_settings.js";
+import { hidePreviewDetails, showPreviewDetails } from "./whatif_preview.js";
 
 const SETTINGS = "/api/admin/settings";
 const VERSIONS = "/api/admin/settings/versions";
@@ -54,6 +56,7 @@ function openSettings() {
   const dialog = $("settings-admin");
   if (!dialog.open) dialog.showModal();
   $("settings-preview-result").hidden = true;
+  hidePreviewDetails();
   settingsAct(null, reload);
 }
 
@@ -110,6 +113,7 @@ function renderForm(loaded) {
   $("settings-comment").value = "";
   $("settings-comment").maxLength = loaded.limits.comment_max_chars;
   renderService(loaded.service);
+  renderChannels(loaded);
 }
 
 // ---- When people can take over: support hours, holidays, the queue's limit, the longest wait
@@ -267,6 +271,7 @@ function proposedOverrides() {
       ? Number(input.value) : input.value;
     const name = wrapper.dataset.setting;
     if (name.startsWith("service.")) continue;   // proposedService() reads those
+    if (name.startsWith("channels.")) continue;  // proposedChannels() reads those
     const isDefault = value === Number(input.dataset.default);
     if (name.startsWith("weights.")) {
       if (!isDefault) weights[name.slice("weights.".length)] = value;
@@ -280,6 +285,8 @@ function proposedOverrides() {
   if (Object.keys(weights).length) overrides.weights = weights;
   const service = proposedService();
   if (service) overrides.service = service; else delete overrides.service;
+  const channels = proposedChannels();
+  if (channels) overrides.channels = channels; else delete overrides.channels;
   return overrides;
 }
 
@@ -330,9 +337,10 @@ async function save() {
 }
 
 async function preview() {
-  const figures = await api("POST", WHAT_IF, { overrides: proposedOverrides(),
-                                               last: PREVIEW_CONVERSATIONS });
+  const overrides = proposedOverrides();
+  const figures = await api("POST", WHAT_IF, { overrides, last: PREVIEW_CONVERSATIONS });
   setMessage($("settings-preview-result"), describePreview(figures));
+  showPreviewDetails(figures, overrides);   // reasons, load, changed conversations
 }
 
 const percent = (share) => `${(Number(share) * 100).toFixed(1)}%`;
@@ -379,7 +387,8 @@ function historyItem(version) {
   if (version.changes.length) {
     const changes = el("ul", "settings-version__changes");
     changes.append(...version.changes.map((change) => el("li", "",
-      `${view.labels.get(change.field) || change.field}: ` +
+      `${view.labels.get(change.field) || channelFieldLabel(change.field, view.labels) ||
+         change.field}: ` +
       `${shown(change.before, change.field)} → ${shown(change.after, change.field)}`)));
     item.append(changes);
   }
