@@ -185,3 +185,53 @@ def test_an_admin_sets_when_people_can_take_over(
     assert "Support hours: always → Monday 09:00-17:00, Saturday 10:00-14:00" in newest[0]
     assert "Most customers waiting at once: 20 → 5" in newest[0]
     assert "Waiting target, in minutes: 5 → 3" in newest[0]
+
+
+def test_an_admin_gives_the_web_chat_its_own_threshold_and_sees_it_in_the_history(
+    fresh_shop: RunningBot, settings_admin: Browser
+) -> None:
+    console = settings_admin
+    sign_in(console, fresh_shop, ADMIN_ID)
+    console.click("#open-settings")
+    console.wait_for("document.getElementById('settings-admin').open")
+    # The known channels are offered as people say them.
+    assert console.wait_for(
+        "document.querySelector('#channel-add-known option[value=socketio]')?.textContent"
+    ) == "Web chat (socketio)"
+    console.js("document.getElementById('channel-add-known').value = 'socketio'")
+    console.click("#channel-add")
+    web_chat = "#channel-socketio-handoff_threshold"
+    # A new channel starts from the general settings.
+    assert console.wait_for(f"document.querySelector('{web_chat}')?.value") == "0.6"
+    assert console.js("document.querySelector('[data-channel=socketio] .setting__label')"
+                      ".textContent") == "Web chat"
+
+    _type_into(console, web_chat, "1.5")
+    console.click("#settings-save")
+    beside = console.wait_for(
+        "document.querySelector('[data-setting=\"channels.socketio.handoff_threshold\"] "
+        ".setting__error').textContent")
+    assert "between 0 and 1, got 1.5" in beside
+    assert in_redis(fresh_shop, _overrides) == {}
+
+    _type_into(console, web_chat, "0.45")
+    console.type_text("#settings-comment", "Shop visitors are ready to buy")
+    console.click("#settings-save")
+    _shows(console, "settings-notice", "Saved as version 1")
+    assert in_redis(fresh_shop, _overrides) == {"channels": {"socketio": {
+        "handoff_threshold": 0.45}}}
+    newest = console.wait_for(f"{HISTORY}.map(v => v.textContent)",
+                              check=lambda items: bool(items) and "Version 1" in items[0])
+    assert "Shop visitors are ready to buy" in newest[0]
+    assert "Web chat: Hand off at score: 0.6 → 0.45" in newest[0]
+    # Read back after the save, the channel keeps its own value; the general one is unchanged.
+    assert console.wait_for(f"document.querySelector('{web_chat}')?.value") == "0.45"
+    assert console.js(f"document.querySelector('{THRESHOLD}').value") == "0.6"
+
+    console.click("[data-channel=socketio] button")
+    console.click("#settings-save")
+    _shows(console, "settings-notice", "Saved as version 2")
+    assert in_redis(fresh_shop, _overrides) == {}
+    newest = console.wait_for(f"{HISTORY}.map(v => v.textContent)",
+                              check=lambda items: bool(items) and "Version 2" in items[0])
+    assert "Web chat: Hand off at score: 0.45 → 0.6" in newest[0]

@@ -11,18 +11,22 @@ from typing import Any, Dict
 
 import pytest
 
+from router.channel_settings import ChannelSettings
 from router.scoring import ScorerSettings
 from router.scoring.combiner import LEARNED_MODEL_PATH, load_learned_model
 from router.scoring.scorer import ASKED_FOR_A_PERSON
 from router.whatif import (
     DECISION_ONLY,
     Staffing,
+    StoredConversation,
     WhatIfSettings,
     conversation_from_json,
     differences,
+    differences_by_channel,
     queue_load,
     replay,
     same_evidence,
+    stored_conversation,
     summarise,
 )
 from tests.router.whatif_talks import (
@@ -31,6 +35,7 @@ from tests.router.whatif_talks import (
     all_talks,
     asks_for_a_person,
     expected,
+    grumble,
     handed_back,
     same_decision,
     stuck_politely,
@@ -195,3 +200,40 @@ def test_the_settings_that_differ_are_named() -> None:
                                             "weights": {"insult": 0.5}})
     assert differences(DEFAULTS, proposed) == ["handoff_threshold", "weights.insult"]
     assert differences(DEFAULTS, DEFAULTS) == []
+
+
+def _on(channel: str, talk: Any) -> StoredConversation:
+    """The talk as it came in on `channel` (Rasa writes it on each customer line)."""
+    events = [{**e, "input_channel": channel} if e["event"] == "user" else e
+              for e in talk.events]
+    return stored_conversation(f"{talk.conversation_id}-{channel}", events)
+
+
+def test_a_channels_override_changes_only_that_channels_conversations() -> None:
+    lower = {"handoff_threshold": 0.35}
+    on_web, on_telegram = _on("socketio", grumble()), _on("telegram", grumble())
+    assert (on_web.channel, on_telegram.channel) == ("socketio", "telegram")
+    current = ChannelSettings.from_overrides({})
+    proposed = ChannelSettings.from_overrides({"channels": {"socketio": lower}})
+    web, telegram = replay([on_web, on_telegram], current, proposed)
+    # Computed apart: the grumble hands off only under the lower threshold.
+    assert expected(grumble(), DEFAULTS) is None
+    assert same_decision(web.after, expected(grumble(), ScorerSettings.from_mapping(lower)))
+    assert web.now is None and web.changed
+    assert telegram.now is None and telegram.after is None and not telegram.changed
+    # The same override in the settings in effect: nothing changes on either channel.
+    assert not any(o.changed for o in replay([on_web, on_telegram], proposed, proposed))
+
+
+def test_a_what_if_names_what_changes_in_a_channel_beyond_the_general_changes() -> None:
+    now = ChannelSettings.from_overrides({})
+    after = ChannelSettings.from_overrides(
+        {"handoff_threshold": 0.7,
+         "channels": {"socketio": {"handoff_threshold": 0.45, "weights": {"insult": 0.6}}}})
+    assert differences_by_channel(now, after) == [
+        "handoff_threshold", "channels.socketio.weights.insult"]
+    shadow_on_telegram = ChannelSettings.from_overrides(
+        {"channels": {"telegram": {"shadow_mode": True}}})
+    assert differences_by_channel(DEFAULTS, shadow_on_telegram) == [
+        "channels.telegram.shadow_mode"]
+    assert differences_by_channel(after, after) == []
