@@ -9,6 +9,7 @@
 // (`channels.<channel>.<field>`), shown beside it by settings.js.
 
 import { $, el } from "./dom.js";
+import { settingField } from "./setting_field.js";
 
 // The scores a channel's row edits, in this order (their labels and ranges: the form's own).
 const CHANNEL_FIELDS = ["handoff_threshold", "concern_threshold"];
@@ -103,27 +104,16 @@ function channelRow(channel) {
 
 function scoreField(channel, name, own) {
   const field = section.fields.get(name);
-  const id = `channel-${idPart(channel)}-${name}`;
-  const wrapper = el("div", "setting");
-  // settings.js shows the server's message for this field beside it.
-  wrapper.dataset.setting = `channels.${channel}.${name}`;
-  const label = el("label", "setting__label", field.label);
-  label.htmlFor = id;
   const input = el("input", "setting__input");
   const value = name in own ? own[name] : section.general[name];
-  Object.assign(input, { id, type: "number", step: SHARE_STEP, value: String(value),
-                         inputMode: "decimal" });
+  Object.assign(input, { id: `channel-${idPart(channel)}-${name}`, type: "number",
+                         step: SHARE_STEP, value: String(value), inputMode: "decimal" });
   if (field.minimum !== undefined) input.min = String(field.minimum);
   if (field.maximum !== undefined) input.max = String(field.maximum);
   input.dataset.field = name;
-  const hint = el("span", "hint", `In general ${section.general[name]}.`);
-  hint.id = `${id}-hint`;
-  const error = el("span", "setting__error");
-  error.id = `${id}-error`;
-  error.hidden = true;
-  input.setAttribute("aria-describedby", `${hint.id} ${error.id}`);
-  wrapper.append(label, input, hint, error);
-  return wrapper;
+  // settings.js shows the server's message for this field beside it.
+  return settingField(`channels.${channel}.${name}`, input, field.label,
+                      `In general ${section.general[name]}.`);
 }
 
 // A channel's name in an element id (ids hold it as typed, other characters replaced).

@@ -9,6 +9,7 @@
 
 import { $, el, humanize } from "./dom.js";
 import { api, ApiError } from "./api.js";
+import { settingField } from "./setting_field.js";
 import { isAdmin } from "./team.js";
 import { channelFieldLabel, proposedChannels, renderChannels } from "./channel_settings.js";
 import { hidePreviewDetails, showPreviewDetails } from "./whatif_preview.js";
@@ -190,27 +191,17 @@ function proposedRouting() {
 }
 
 function serviceField(field, value, fallback, limits) {
-  const id = `setting-service-${field.name}`;
-  const wrapper = el("div", "setting");
-  wrapper.dataset.setting = `service.${field.name}`;
-  const label = el("label", "setting__label", field.label);
-  label.htmlFor = id;
   const input = el("input", field.type === "text" ? "setting__input setting__input--wide"
     : "setting__input");
-  Object.assign(input, { id, type: field.type, value: String(value) });
+  Object.assign(input, { id: `setting-service-${field.name}`, type: field.type,
+                         value: String(value) });
   if (field.type === "number") {
     input.min = "1";
     input.max = String(field.name === "queue_limit" ? limits.queue_limit_max
       : limits.max_wait_minutes_max);   // the longest wait and the target share a bound
   }
-  const hint = el("span", "hint", `${field.hint} Default ${fallback || "none"}.`);
-  hint.id = `${id}-hint`;
-  const error = el("span", "setting__error");
-  error.id = `${id}-error`;
-  error.hidden = true;
-  input.setAttribute("aria-describedby", `${hint.id} ${error.id}`);
-  wrapper.append(label, input, hint, error);
-  return wrapper;
+  return settingField(`service.${field.name}`, input, field.label,
+                      `${field.hint} Default ${fallback || "none"}.`);
 }
 
 // The service settings that differ from their defaults (null when none does), as typed: the
@@ -235,26 +226,14 @@ function proposedService() {
 }
 
 function numberField(name, field) {
-  const id = `setting-${name.replace(/[^a-z0-9_]/g, "-")}`;
-  const wrapper = el("div", "setting");
-  wrapper.dataset.setting = name;
-  const label = el("label", "setting__label", field.label);
-  label.htmlFor = id;
   const input = el("input", "setting__input");
-  Object.assign(input, { id, type: "number", step: SHARE_STEP, value: String(field.value),
-                         inputMode: "decimal" });
+  Object.assign(input, { id: `setting-${name.replace(/[^a-z0-9_]/g, "-")}`, type: "number",
+                         step: SHARE_STEP, value: String(field.value), inputMode: "decimal" });
   if (field.minimum !== undefined) input.min = String(field.minimum);
   if (field.maximum !== undefined) input.max = String(field.maximum);
   input.dataset.default = String(field.default);
-  const hint = el("span", "hint", `${field.description ? field.description + " " : ""}` +
-                                  `Default ${field.default}.`);
-  hint.id = `${id}-hint`;
-  const error = el("span", "setting__error");
-  error.id = `${id}-error`;
-  error.hidden = true;
-  input.setAttribute("aria-describedby", `${hint.id} ${error.id}`);
-  wrapper.append(label, input, hint, error);
-  return wrapper;
+  return settingField(name, input, field.label,
+                      `${field.description ? field.description + " " : ""}Default ${field.default}.`);
 }
 
 const capitalize = (text) => (text ? text[0].toUpperCase() + text.slice(1) : text);
