@@ -235,3 +235,25 @@ def test_an_admin_gives_the_web_chat_its_own_threshold_and_sees_it_in_the_histor
     newest = console.wait_for(f"{HISTORY}.map(v => v.textContent)",
                               check=lambda items: bool(items) and "Version 2" in items[0])
     assert "Web chat: Hand off at score: 0.45 → 0.6" in newest[0]
+
+
+def test_an_admin_changes_a_setting_beyond_the_thresholds(
+    fresh_shop: RunningBot, settings_admin: Browser
+) -> None:
+    console = settings_admin
+    sign_in(console, fresh_shop, ADMIN_ID)
+    console.click("#open-settings")
+    console.wait_for("document.getElementById('settings-admin').open")
+    console.wait_for("!!document.getElementById('setting-immediate_handoff_intents')")
+    console.click("#settings-form details summary")  # "Every other setting"
+    # An intent name that cannot be one is explained beside the field, which stays in view.
+    _type_into(console, "#setting-immediate_handoff_intents", "request_human, Talk To Boss")
+    console.click("#settings-save")
+    assert "names like request_human" in _shows(
+        console, "setting-immediate_handoff_intents-error", "names like")
+    _type_into(console, "#setting-immediate_handoff_intents", "request_human, complain")
+    console.click("#setting-shadow_mode")
+    console.click("#settings-save")
+    _shows(console, "settings-notice", "Saved as version")
+    assert in_redis(fresh_shop, _overrides) == {
+        "immediate_handoff_intents": ["request_human", "complain"], "shadow_mode": True}

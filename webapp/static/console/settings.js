@@ -109,6 +109,9 @@ function renderForm(loaded) {
   const byName = new Map(loaded.fields.map((field) => [field.name, field]));
   $("settings-fields").replaceChildren(...FORM_FIELDS.filter((name) => byName.has(name))
     .map((name) => numberField(name, byName.get(name))));
+  // Every other setting, by the kind of value it takes (router/settings_catalog.py).
+  $("settings-other").replaceChildren(...loaded.fields
+    .filter((field) => !FORM_FIELDS.includes(field.name)).map(otherField));
   $("settings-weights").replaceChildren(...loaded.weights.map((weight) => numberField(
     `weights.${weight.signal}`, { ...weight, label: capitalize(weight.label) })));
   $("settings-comment").value = "";
@@ -238,6 +241,53 @@ function numberField(name, field) {
 
 const capitalize = (text) => (text ? text[0].toUpperCase() + text.slice(1) : text);
 
+// A setting of any kind: a number (share, number, whole), a flag, a choice, or names (a list
+// of intent or response names, written with commas).
+function otherField(field) {
+  if (["share", "number", "whole"].includes(field.kind)) {
+    const wrapper = numberField(field.name, field);
+    const input = wrapper.querySelector("input");
+    input.step = field.kind === "share" ? SHARE_STEP : field.kind === "whole" ? "1" : "any";
+    return wrapper;
+  }
+  const id = `setting-${field.name.replace(/[^a-z0-9_]/g, "-")}`;
+  let input;
+  if (field.kind === "flag") {
+    input = el("input");
+    Object.assign(input, { id, type: "checkbox", checked: field.value === true });
+  } else if (field.kind === "choice") {
+    input = el("select", "setting__input");
+    input.id = id;
+    input.append(...field.choices.map((choice) => el("option", "", choice)));
+    input.value = field.value;
+  } else {
+    input = el("input", "setting__input setting__input--wide");
+    Object.assign(input, { id, value: (field.value || []).join(", "), spellcheck: false });
+  }
+  input.dataset.default = JSON.stringify(field.default);
+  const wrapper = settingField(field.name, input, field.label,
+                               `${field.description} Default ${shown(field.default)}.`);
+  wrapper.dataset.kind = field.kind;
+  return wrapper;
+}
+
+// What a setting's control says, as the value the server stores (a number that is not one
+// goes as typed, for the server to explain), and whether it is the default.
+function readSetting(wrapper) {
+  const input = wrapper.querySelector("input, select");
+  const kind = wrapper.dataset.kind;
+  let value;
+  if (kind === "flag") value = input.checked;
+  else if (kind === "choice") value = input.value;
+  else if (kind === "names") value = input.value.split(/[\s,]+/).filter(Boolean);
+  else {
+    value = input.value.trim() !== "" && Number.isFinite(Number(input.value))
+      ? Number(input.value) : input.value;
+    return { value, isDefault: value === Number(input.dataset.default) };
+  }
+  return { value, isDefault: JSON.stringify(value) === input.dataset.default };
+}
+
 // What the form says, as the overrides the server stores: the settings the form does not
 // show stay as they are; a value equal to its default is not an override. A value that is
 // not a number goes as typed, for the server to explain.
@@ -245,13 +295,10 @@ function proposedOverrides() {
   const overrides = { ...view.loaded.overrides };
   const weights = {};
   for (const wrapper of document.querySelectorAll("#settings-admin [data-setting]")) {
-    const input = wrapper.querySelector("input");
-    const value = input.value.trim() !== "" && Number.isFinite(Number(input.value))
-      ? Number(input.value) : input.value;
     const name = wrapper.dataset.setting;
     if (name.startsWith("service.")) continue;   // proposedService() reads those
     if (name.startsWith("channels.")) continue;  // proposedChannels() reads those
-    const isDefault = value === Number(input.dataset.default);
+    const { value, isDefault } = readSetting(wrapper);
     if (name.startsWith("weights.")) {
       if (!isDefault) weights[name.slice("weights.".length)] = value;
     } else if (isDefault) {
@@ -273,9 +320,11 @@ function showFieldErrors(errors) {
   let first = null;
   for (const wrapper of document.querySelectorAll("#settings-admin [data-setting]")) {
     const message = errors[wrapper.dataset.setting] || "";
-    const input = wrapper.querySelector("input");
+    const input = wrapper.querySelector("input, select");
     setMessage(wrapper.querySelector(".setting__error"), message);
     input.setAttribute("aria-invalid", message ? "true" : "false");
+    const folded = wrapper.closest("details");
+    if (message && folded) folded.open = true;   // an error is never hidden in a folded part
     if (message && !first) first = input;
   }
   if (first) first.focus();
