@@ -13,7 +13,10 @@ suggested handoff threshold and weights. Pure: the caller reads the labelled cas
   regression's log-odds. Each signal's weight is therefore set so that -ln(1 - w_i) is
   proportional to its coefficient (a negative coefficient, evidence pointing to "too early",
   gives weight 0), with one factor for all, fitted (least squares) to today's weights in those
-  units: the scorer keeps about its overall sensitivity, and the threshold does the rest. The
+  units: the scorer keeps about its overall sensitivity, and the threshold does the rest. Only
+  handoffs the score made are fitted: those the customer's words caused say nothing about the
+  score. A signal whose evidence counted at too few of them (`min_counted`) is left out of the
+  fit and keeps today's weight: absent evidence is not evidence against it. The
   threshold is the smallest (to the hundredth) meeting the admin's target on the labelled
   handoffs: a target rate (at most that share of them would still be handed off) or a target
   precision (at least that share of those kept needed a person). Handoffs the customer's own
@@ -38,6 +41,8 @@ from router.scoring.settings import ScorerSettings
 from router.scoring.signals import SIGNALS
 
 NAMES = list(SIGNALS)
+# Why a signal's weight is today's in a suggestion, as the figures say it.
+KEPT_TOO_FEW = "kept: too few labelled handoffs where it counted"
 # Suggested values are rounded to the hundredth, as the settings form shows and takes them.
 STEP = 0.01
 THRESHOLDS = [round(STEP * i, 2) for i in range(1, 101)]
@@ -57,6 +62,10 @@ class LearningSettings:
     # recovered from synthetic labels 0.05-0.12 too high at C = 1, 0-0.04 at 30
     # (tests/router/test_learning.py).
     regularisation_c: float = 30.0
+    # A signal whose evidence counted at fewer of the fitted handoffs than this keeps today's
+    # weight: a regression sees a signal that (nearly) never fires as useless and would
+    # switch it off, though the labels simply do not show it.
+    min_counted: int = 10
     # No suggested weight above this: a weight of 1 makes one firing signal a certain handoff.
     max_weight: float = 0.95
 
@@ -199,6 +208,8 @@ class Suggestion:
     after: Dict[str, Any]
     target: Target
     scale: Dict[str, Any] = field(default_factory=dict)
+    # The signals that keep today's weight, each with why (KEPT_TOO_FEW).
+    kept: Dict[str, str] = field(default_factory=dict)
 
     def overrides(self, live: Mapping[str, Any], current: ScorerSettings) -> Dict[str, Any]:
         """The live overrides with the suggested threshold and weights (and the concern
@@ -213,31 +224,57 @@ class Suggestion:
     def public(self) -> Dict[str, Any]:
         return {"labels": self.labels, "handoff_threshold": self.handoff_threshold,
                 "weights": self.weights, "coefficients": self.coefficients, "now": self.now,
-                "after": self.after, "target": self.target.public(), "scale": self.scale}
+                "after": self.after, "target": self.target.public(), "scale": self.scale,
+                "kept": self.kept}
 
 
-def check_enough(handoffs: Sequence[LabelledHandoff], settings: LearningSettings) -> None:
-    needed = sum(1 for h in handoffs if h.needed)
-    too_early = len(handoffs) - needed
-    if len(handoffs) >= settings.min_labels and min(needed, too_early) >= settings.min_each:
+def made_by_score(handoffs: Sequence[LabelledHandoff]) -> List[LabelledHandoff]:
+    """The handoffs the score made: the only ones whose label says something about it."""
+    return [h for h in handoffs if not h.asked_in_words]
+
+
+def check_enough(fitted: Sequence[LabelledHandoff], settings: LearningSettings) -> None:
+    """TooFewLabels unless the handoffs the score made have enough labels of each kind."""
+    needed = sum(1 for h in fitted if h.needed)
+    too_early = len(fitted) - needed
+    if len(fitted) >= settings.min_labels and min(needed, too_early) >= settings.min_each:
         return
     raise TooFewLabels(
-        f"A suggestion needs at least {settings.min_labels} labelled handoffs, with at least "
+        f"A suggestion needs at least {settings.min_labels} labelled handoffs the score made "
+        f"(those customers asked for in words do not count), with at least "
         f"{settings.min_each} labelled needed (or too late) and {settings.min_each} labelled "
-        f"too early; there are {len(handoffs)} ({needed} needed or too late, {too_early} too "
+        f"too early; there are {len(fitted)} ({needed} needed or too late, {too_early} too "
         f"early). Ask the team to label the handoffs they resolve or hand back.")
 
 
-def _matrix(handoffs: Sequence[LabelledHandoff]) -> np.ndarray:
-    return np.array([[h.evidence.get(name, 0.0) for name in NAMES] for h in handoffs])
+def times_counted(handoffs: Sequence[LabelledHandoff]) -> Dict[str, int]:
+    """At how many of the handoffs each signal's evidence was in the score."""
+    return {name: sum(1 for h in handoffs if h.evidence.get(name, 0.0) > 0) for name in NAMES}
 
 
-def fit_coefficients(handoffs: Sequence[LabelledHandoff], settings: LearningSettings
-                     ) -> Dict[str, float]:
-    """The regression's coefficient of each signal's evidence (log-odds of "needed")."""
+def fitted_signals(fitted: Sequence[LabelledHandoff], settings: LearningSettings
+                   ) -> Tuple[List[str], Dict[str, str]]:
+    """The signals the labels say enough about, and the others with why they keep today's
+    weight."""
+    counted = times_counted(fitted)
+    kept = {name: KEPT_TOO_FEW for name in NAMES if counted[name] < settings.min_counted}
+    if len(kept) == len(NAMES):
+        raise TooFewLabels(
+            f"No signal counted at {settings.min_counted} or more of the labelled handoffs the "
+            f"score made: nothing to suggest yet. Ask the team to label more handoffs.")
+    return [name for name in NAMES if name not in kept], kept
+
+
+def _matrix(handoffs: Sequence[LabelledHandoff], names: Sequence[str]) -> np.ndarray:
+    return np.array([[h.evidence.get(name, 0.0) for name in names] for h in handoffs])
+
+
+def fit_coefficients(handoffs: Sequence[LabelledHandoff], names: Sequence[str],
+                     settings: LearningSettings) -> Dict[str, float]:
+    """The regression's coefficient of each named signal's evidence (log-odds of "needed")."""
     model = LogisticRegression(C=settings.regularisation_c, max_iter=1000)
-    model.fit(_matrix(handoffs), np.array([int(h.needed) for h in handoffs]))
-    return {name: float(c) for name, c in zip(NAMES, model.coef_[0], strict=True)}
+    model.fit(_matrix(handoffs, names), np.array([int(h.needed) for h in handoffs]))
+    return {name: float(c) for name, c in zip(names, model.coef_[0], strict=True)}
 
 
 def _log_doubt(weight: float) -> float:
@@ -313,9 +350,13 @@ def suggest(handoffs: Sequence[LabelledHandoff], current: ScorerSettings, target
             settings: Optional[LearningSettings] = None) -> Suggestion:
     """Weights and a threshold fitted on the labels for `target` (module docstring: how)."""
     settings = settings or LearningSettings()
-    check_enough(handoffs, settings)
-    coefficients = fit_coefficients(handoffs, settings)
-    weights, factor = weights_from(coefficients, current, settings)
+    fitted = made_by_score(handoffs)
+    check_enough(fitted, settings)
+    names, kept = fitted_signals(fitted, settings)
+    coefficients = fit_coefficients(fitted, names, settings)
+    fitted_weights, factor = weights_from(coefficients, current, settings)
+    weights = {name: current.weight(name) if name in kept else fitted_weights[name]
+               for name in NAMES}
     scores = [noisy_or_score(h.evidence, weights) for h in handoffs]
     threshold = choose_threshold(handoffs, scores, target)
     strongest = max(coefficients, key=lambda name: coefficients[name])
@@ -329,4 +370,6 @@ def suggest(handoffs: Sequence[LabelledHandoff], current: ScorerSettings, target
                       "a logistic regression fitted on the labels times one factor (the "
                       "scorer adds evidence that way); the factor makes the weights as close "
                       "as it can to today's, so the scorer keeps about its sensitivity. "
-                      "Signals that point to 'too early' get 0."})
+                      "Signals that point to 'too early' get 0; signals that counted at "
+                      "too few labelled handoffs keep today's weight."},
+        kept=kept)

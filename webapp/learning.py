@@ -81,7 +81,8 @@ async def _live(request: web.Request) -> Tuple[int, Dict[str, Any], ScorerSettin
 def _side_by_side(suggestion: Suggestion, current: ScorerSettings) -> List[Dict[str, Any]]:
     return [{"signal": name, "words": SIGNAL_WORDS.get(name, name),
              "current": current.weight(name), "suggested": weight,
-             "coefficient": suggestion.coefficients[name]}
+             "coefficient": suggestion.coefficients.get(name),
+             "kept": suggestion.kept.get(name)}
             for name, weight in sorted(suggestion.weights.items(),
                                        key=lambda item: (-item[1], item[0]))]
 

@@ -149,3 +149,49 @@ def test_the_suggested_overrides_keep_the_other_live_overrides_and_validate() ->
     settings = ScorerSettings.from_mapping(overrides)
     assert settings.handoff_threshold == suggestion.handoff_threshold
     assert settings.concern_threshold <= settings.handoff_threshold
+
+
+def test_signals_the_labels_barely_show_keep_todays_weight() -> None:
+    # The rule's labels, with two signals that never fire and one that fires 5 times.
+    never, rarely = ("sarcasm", "shouting"), "punctuation"
+    handoffs = []
+    for h in synthetic(0.6, 500, 7):
+        evidence = {name: value for name, value in h.evidence.items() if name not in never}
+        handoffs.append(LabelledHandoff(h.case_id, h.label, evidence, tuple(evidence)))
+    seen = 0
+    for index, h in enumerate(handoffs):
+        if rarely in h.evidence:
+            seen += 1
+            if seen > 5:
+                evidence = {k: v for k, v in h.evidence.items() if k != rarely}
+                handoffs[index] = LabelledHandoff(h.case_id, h.label, evidence, tuple(evidence))
+    current = ScorerSettings(weights={**true_weights(), "sarcasm": 0.33, "shouting": 0.21,
+                                      "punctuation": 0.12})
+    suggestion = suggest(handoffs, current, Target(precision=1.0))
+    for name in (*never, rarely):
+        assert suggestion.weights[name] == current.weight(name)
+        assert suggestion.kept[name] == "kept: too few labelled handoffs where it counted"
+        assert name not in suggestion.coefficients
+    assert set(suggestion.kept) == {*never, rarely}
+    assert suggestion.public()["kept"] == suggestion.kept
+    assert abs(suggestion.weights["threat_to_leave"] - 0.6) <= 0.05
+
+
+def test_only_handoffs_the_score_made_are_fitted() -> None:
+    handoffs = synthetic(0.6, 400, 8)
+    # Customers who asked in words for a person while threatening to leave, the agent found
+    # it too early: it says nothing about the score, which did not hand them off.
+    asked = [LabelledHandoff(f"a{i}", TOO_EARLY, {"threat_to_leave": 2.0},
+                             ("threat_to_leave",), True) for i in range(150)]
+    alone = suggest(handoffs, ScorerSettings(), Target(precision=1.0))
+    mixed = suggest(handoffs + asked, ScorerSettings(), Target(rate=0.9))
+    assert mixed.weights == alone.weights
+    assert mixed.coefficients == alone.coefficients
+    assert mixed.labels == len(handoffs) + len(asked)
+
+
+def test_too_few_handoffs_made_by_the_score_are_refused() -> None:
+    asked = [handoff(NEEDED, "insult", asked=True)] * 30 + \
+        [handoff(TOO_EARLY, "insult", asked=True)] * 30
+    with pytest.raises(TooFewLabels, match="the score made .*there are 0"):
+        suggest(asked, ScorerSettings(), Target(rate=0.9))

@@ -188,8 +188,13 @@ async def test_a_suggestion_is_overrides_the_settings_api_saves(
     assert overrides["retention"] == 0.6   # the other live settings stay
     assert overrides["handoff_threshold"] == body["suggestion"]["handoff_threshold"]
     assert body["suggestion"]["after"]["precision"] >= 0.9
-    ranked = [row["signal"] for row in body["signals"]]
-    assert ranked[:2] == ["threat_to_leave", "insult"]
+    ranked = [row["signal"] for row in body["signals"] if row["kept"] is None]
+    assert ranked == ["threat_to_leave", "insult", "sentiment"]
+    # The signals these labels never show keep today's weight, and the answer says why.
+    sarcasm = {row["signal"]: row for row in body["signals"]}["sarcasm"]
+    assert sarcasm["suggested"] == sarcasm["current"] == ScorerSettings().weight("sarcasm")
+    assert sarcasm["kept"] == "kept: too few labelled handoffs where it counted"
+    assert sarcasm["coefficient"] is None
     assert {row["signal"]: row["current"] for row in body["signals"]}["insult"] == 0.45
     # Previewed and saved as any change is.
     reply = await api.post("/api/admin/what-if", json={"overrides": overrides, "last": 10},
