@@ -77,7 +77,7 @@ class HandoffPolicy(Policy):
         # Live: a change made with `python -m router.settings_cli` applies on the next turn.
         self.settings = LiveSettings(os.environ.get("REDIS_URL"))
         # Counted off the turn: a background thread writes the counts to Redis.
-        self.tally = metrics.BackgroundTally(os.environ.get("REDIS_URL"))
+        self.tally = metrics.shared_tally(os.environ.get("REDIS_URL"))
         self.learned = load_learned_model(LEARNED_MODEL_PATH)
 
     def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain,

@@ -18,10 +18,14 @@ import redis
 
 from router import keys
 from router.channel_settings import ChannelSettings, general_part
-from router.scoring.settings import ScorerSettings, SettingsError
+from router.scoring.settings import ScorerSettings
 from router.service_settings import SERVICE
 
 log = logging.getLogger(__name__)
+
+# How long reaching Redis may take before the process goes on with what it has.
+CONNECT_SECONDS = 2.0
+RETRY_SECONDS = 5.0
 
 
 def merged(overrides: Dict[str, Any]) -> ScorerSettings:
@@ -42,8 +46,12 @@ def _scorer_part(overrides: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def read_overrides(client: redis.Redis[Any]) -> Dict[str, Any]:
+    """The stored overrides; ValueError when what is stored is not an object of them."""
     raw = client.get(keys.ROUTER_SETTINGS)
-    return json.loads(raw) if raw else {}
+    value = json.loads(raw) if raw else {}
+    if not isinstance(value, dict):
+        raise ValueError(f"the stored router settings are not an object: {str(raw)[:60]}")
+    return value
 
 
 def write_overrides(client: redis.Redis[Any], overrides: Dict[str, Any]) -> ScorerSettings:
@@ -64,8 +72,12 @@ class LiveSettings:
         self._settings = by_channel({})
         self._redis_url = redis_url
         self._refresh_seconds = refresh_seconds
-        self._started = False
-        self._lock = threading.Lock()
+        # Loaded here, as the process starts (the policy is made when the model loads), never
+        # while a turn is predicted; an unreachable Redis costs at most the connect timeout
+        # and leaves the defaults until the follower reaches it.
+        if redis_url:
+            self._reload()
+            threading.Thread(target=self._follow, name="router-settings", daemon=True).start()
 
     @property
     def current(self) -> ScorerSettings:
@@ -74,38 +86,31 @@ class LiveSettings:
 
     def for_channel(self, channel: Optional[str]) -> ScorerSettings:
         """The settings for a turn that came in on `channel` (Rasa's input channel name)."""
-        if not self._started:
-            self._start()
         return self._settings.for_channel(channel)
 
-    def _start(self) -> None:
-        with self._lock:
-            if self._started:
-                return
-            self._started = True
-            if self._redis_url:
-                self._reload()
-                threading.Thread(target=self._follow, name="router-settings", daemon=True).start()
+    def _client(self) -> redis.Redis[Any]:
+        assert self._redis_url is not None
+        return redis.Redis.from_url(self._redis_url, socket_connect_timeout=CONNECT_SECONDS,
+                                    health_check_interval=30)
 
     def _reload(self) -> None:
         try:
-            client = redis.Redis.from_url(self._redis_url)
-            self._settings = by_channel(read_overrides(client))
-        except (redis.RedisError, SettingsError, ValueError) as error:
-            # Keep the last good settings: a bad value must never stop the bot.
+            self._settings = by_channel(read_overrides(self._client()))
+        except Exception as error:
+            # Keep the last good settings: a bad value (or Redis away) must never stop the bot,
+            # nor the follower that brings the next good one.
             log.warning("router settings not reloaded, keeping the previous ones: %s", error)
 
     def _follow(self) -> None:
         while True:
             try:
-                client = redis.Redis.from_url(self._redis_url)
-                pubsub = client.pubsub(ignore_subscribe_messages=True)
+                pubsub = self._client().pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(keys.ROUTER_SETTINGS_CHANGED)
                 self._reload()
                 while True:
                     # Wakes on an announced change, or after refresh_seconds as a safety net.
                     pubsub.get_message(timeout=self._refresh_seconds)
                     self._reload()
-            except redis.RedisError as error:
+            except Exception as error:
                 log.warning("lost the router settings channel (%s); retrying in 5 s", error)
-                threading.Event().wait(5)
+                threading.Event().wait(RETRY_SECONDS)

@@ -214,6 +214,22 @@ def _write_batch(client: redis.Redis[Any], batch: Counter[str]) -> None:
             for field, added in batch.items():
                 pipe.hincrby(keys.METRIC_COUNTERS, field, added)
             pipe.execute()
-    except (RedisError, OSError) as error:
+    except Exception as error:
+        # Whatever went wrong, the writer goes on with the next batch: a counting thread that
+        # ended would drop every later count.
         log.warning("Metrics: could not write %d counts (%s); they are lost.",
                     sum(batch.values()), error)
+
+
+_TALLIES: Dict[str, BackgroundTally] = {}
+_TALLIES_LOCK = threading.Lock()
+
+
+def shared_tally(redis_url: Optional[str]) -> BackgroundTally:
+    """One tally (one writer thread) per Redis for the whole process: Rasa makes a new policy
+    each time it loads a model, and each must not leave a thread behind."""
+    with _TALLIES_LOCK:
+        key = redis_url or ""
+        if key not in _TALLIES:
+            _TALLIES[key] = BackgroundTally(redis_url)
+        return _TALLIES[key]

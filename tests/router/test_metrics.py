@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from pathlib import Path
-from typing import Any, AsyncIterator, Dict, Tuple
+from typing import Any, AsyncIterator, Dict, Optional, Tuple
 
 import aiohttp
 import pytest
@@ -170,8 +171,13 @@ def domain() -> Domain:
 
 
 class _Fixed:
+    """LiveSettings' face, with the same settings on every channel."""
+
     def __init__(self, settings: ScorerSettings) -> None:
         self.current = settings
+
+    def for_channel(self, _channel: Optional[str]) -> ScorerSettings:
+        return self.current
 
 
 def _customer_says(domain: Domain, text: str, intent: str) -> DialogueStateTracker:
@@ -285,3 +291,19 @@ def test_the_sync_client_sees_the_same_hash(redis_server: EmbeddedRedis) -> None
     raw: Dict[Any, Any] = client.hgetall(keys.METRIC_COUNTERS)
     client.close()
     assert metrics.read_counters(raw)[metrics.WEB_ERRORS.name] == {(): 4}
+
+
+def test_each_model_load_shares_one_writer_thread_per_redis() -> None:
+    assert metrics.shared_tally("redis://h:1/0") is metrics.shared_tally("redis://h:1/0")
+    assert metrics.shared_tally("redis://h:1/0") is not metrics.shared_tally("redis://h:2/0")
+
+
+def test_a_batch_that_fails_in_any_way_is_logged_and_the_writer_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Broken:
+        def pipeline(self, transaction: bool = False) -> Any:
+            raise ValueError("something no one expected")
+
+    metrics._write_batch(Broken(), Counter({"field": 2}))  # type: ignore[arg-type]
+    assert "could not write 2 counts" in caplog.text
