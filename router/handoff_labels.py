@@ -12,15 +12,18 @@ The rules (which labels exist, who may label) are pure; `HandoffLabels` is the s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from redis import asyncio as aioredis
 
 from router import keys
-from router.redis_values import text, text_map
+from router.redis_values import text
 
 NEEDED, TOO_EARLY, TOO_LATE = "needed", "too_early", "too_late"
 LABELS = (NEEDED, TOO_EARLY, TOO_LATE)
+# Cases read a round trip when reading labels in bulk: thousands of single reads would each
+# wait on the network, one pipeline of thousands of packets would hold a large reply at once.
+READ_BATCH = 500
 # Each label as the console says it.
 LABEL_WORDS: Mapping[str, str] = {
     NEEDED: "needed",
@@ -95,18 +98,33 @@ class HandoffLabels:
             await tx.execute()
         return Label(case_id, label, by, at)
 
-    async def labelled_cases(self, limit: int) -> List[Dict[str, str]]:
-        """The `limit` most recently labelled cases (their hashes), newest first. Numbers
-        whose case has expired are dropped from the index as they are met."""
+    async def labelled_cases(self, limit: int, fields: Sequence[str] = ()
+                             ) -> List[Dict[str, str]]:
+        """The `limit` most recently labelled cases, newest first: of each, its `case_id`,
+        `label` and the `fields` asked for (a missing one is left out). Numbers whose case has
+        expired are dropped from the index as they are met."""
         case_ids = [text(c) for c in await self.redis.zrevrange(keys.HISTORY_LABELLED, 0,
                                                                  limit - 1)]
+        names = list(dict.fromkeys(("label", *fields)))
         cases, expired = [], []
-        for case_id in case_ids:
-            fields = text_map(await self.redis.hgetall(keys.history_case(case_id)))
-            if fields.get("label") in LABELS:
-                cases.append(fields)
+        for case_id, values in zip(case_ids, await self._read(case_ids, names), strict=True):
+            case = {name: text(value) for name, value in zip(names, values, strict=True)
+                    if value is not None}
+            case["case_id"] = case_id
+            if case.get("label") in LABELS:
+                cases.append(case)
             else:
                 expired.append(case_id)
         if expired:
             await self.redis.zrem(keys.HISTORY_LABELLED, *expired)
         return cases
+
+    async def _read(self, case_ids: Sequence[str], names: Sequence[str]) -> List[List[Any]]:
+        """The named fields of each case, READ_BATCH cases a round trip."""
+        values: List[List[Any]] = []
+        for start in range(0, len(case_ids), READ_BATCH):
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for case_id in case_ids[start:start + READ_BATCH]:
+                    pipe.hmget(keys.history_case(case_id), names)
+                values.extend(await pipe.execute())
+        return values

@@ -35,19 +35,34 @@ LEARNING = LearningSettings()
 TARGETS = ("target_rate", "target_precision")
 
 
-async def _labelled(request: web.Request) -> List[LabelledHandoff]:
-    cases = await HandoffLabels(services(request).redis).labelled_cases(LEARNING.max_cases)
+async def _labelled_cases(request: web.Request) -> List[Dict[str, str]]:
+    """The labelled cases, with the one field beyond the label that learning reads."""
+    return await HandoffLabels(services(request).redis).labelled_cases(
+        LEARNING.max_cases, fields=("packet",))
+
+
+def _parsed(cases: List[Dict[str, str]]) -> List[LabelledHandoff]:
     return [h for h in map(labelled_handoff, cases) if h is not None]
+
+
+def _figures(cases: List[Dict[str, str]]) -> Dict[str, Any]:
+    handoffs = _parsed(cases)
+    return {"counts": label_counts(handoffs), "label_words": dict(LABEL_WORDS),
+            "overall": overall(handoffs), "signals": precision_by_signal(handoffs),
+            "suggestion_needs": {"labels": LEARNING.min_labels, "each": LEARNING.min_each}}
+
+
+def _suggestion(cases: List[Dict[str, str]], current: ScorerSettings, target: Target
+                ) -> Suggestion:
+    return suggest(_parsed(cases), current, target, LEARNING)
 
 
 @admin_required
 async def show_learning(request: web.Request) -> web.Response:
     """How many handoffs were labelled each way, each signal's precision, the overall one."""
-    handoffs = await _labelled(request)
-    return web.json_response({
-        "counts": label_counts(handoffs), "label_words": dict(LABEL_WORDS),
-        "overall": overall(handoffs), "signals": precision_by_signal(handoffs),
-        "suggestion_needs": {"labels": LEARNING.min_labels, "each": LEARNING.min_each}})
+    cases = await _labelled_cases(request)
+    # Off the event loop: parsing thousands of stored packets takes a moment of CPU.
+    return web.json_response(await asyncio.to_thread(_figures, cases))
 
 
 def _target(body: Dict[str, Any]) -> Target:
@@ -92,11 +107,11 @@ async def make_suggestion(request: web.Request) -> web.Response:
     """Body {"target_rate": 0.2} or {"target_precision": 0.8}."""
     body = await json_body(request)
     target = _target(body)
-    handoffs = await _labelled(request)
+    cases = await _labelled_cases(request)
     version, live, current = await _live(request)
     try:
-        # Off the event loop: fitting takes a moment of CPU with thousands of labels.
-        suggestion = await asyncio.to_thread(suggest, handoffs, current, target, LEARNING)
+        # Off the event loop: parsing and fitting take a moment of CPU with thousands of labels.
+        suggestion = await asyncio.to_thread(_suggestion, cases, current, target)
     except (TooFewLabels, TargetUnreachable) as error:
         raise web.HTTPConflict(text=str(error)) from error
     return web.json_response({

@@ -92,3 +92,27 @@ async def test_an_unknown_case_is_not_labelled(redis: aioredis.Redis) -> None:
     with pytest.raises(CaseNotFound):
         await HandoffLabels(redis).set("404", NEEDED, "ana", 1.0)
     assert not await redis.exists(keys.history_case("404"), keys.HISTORY_LABELLED)
+
+
+async def test_labelled_cases_are_read_in_a_few_round_trips_with_only_the_fields_asked(
+    redis: aioredis.Redis, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    labels = HandoffLabels(redis)
+    for number in range(1, 31):
+        case_id = str(number)
+        await redis.hset(keys.history_case(case_id), mapping={
+            "case_id": case_id, "agent_id": "ana", "packet": "{}", "summary": "long text"})
+        await labels.set(case_id, NEEDED, "ana", float(number))
+    single_commands = []
+    real = redis.execute_command
+
+    async def counted(*args: object, **options: object) -> object:
+        single_commands.append(args[0])
+        return await real(*args, **options)
+
+    monkeypatch.setattr(redis, "execute_command", counted)
+    cases = await labels.labelled_cases(100, fields=("packet",))
+    assert [c["case_id"] for c in cases] == [str(n) for n in range(30, 0, -1)]
+    assert cases[0] == {"case_id": "30", "label": NEEDED, "packet": "{}"}
+    # The index once; the cases together in a pipeline, not one command each.
+    assert single_commands == ["ZREVRANGE"]

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 from typing import Dict, List
 
 import pytest
 from aiohttp.test_utils import TestClient
 from redis import asyncio as aioredis
 
+import webapp.learning
 from router import keys
 from router.handoff_labels import HandoffLabels
 from router.learning import NAMES, noisy_or_score
@@ -247,3 +249,23 @@ async def test_agents_who_are_not_admins_are_refused(
     api.session.cookie_jar.clear()
     assert (await api.get(LEARNING)).status == 401
     assert await redis.get(keys.ROUTER_SETTINGS) == before
+
+
+async def test_labels_are_parsed_and_fitted_off_the_event_loop(
+    api: TestClient, redis: aioredis.Redis, admin: Dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await many_labelled(redis, 30)
+    parsed_on = set()
+    real = webapp.learning.labelled_handoff
+
+    def recorded(case: Dict[str, str]) -> object:
+        parsed_on.add(threading.current_thread() is threading.main_thread())
+        assert set(case) == {"case_id", "label", "packet"}   # only what learning reads
+        return real(case)
+
+    monkeypatch.setattr(webapp.learning, "labelled_handoff", recorded)
+    assert (await api.get(LEARNING, headers=admin)).status == 200
+    reply = await api.post(SUGGESTION, json={"target_rate": 0.9}, headers=admin)
+    assert reply.status in (200, 409), await reply.text()
+    assert parsed_on == {False}
