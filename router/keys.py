@@ -39,7 +39,8 @@ def handoff_packet(conversation_id: str) -> str:
 
 
 def handoff_state(conversation_id: str) -> str:
-    """Hash: enqueued_at, team, priority, agent_id, claimed_at of a handed-off conversation;
+    """Hash: enqueued_at, team, priority, agent_id, claimed_at (the latest claim),
+    first_claimed_at, returned_at (put back in line) of a handed-off conversation;
     feed_from (the feed's last line before this handoff, '' if none); customer_lines,
     last_customer_line_id, last_customer_line_at as its feed grows; expiry_ticket (the
     ticket made when the customer waited too long, router/relay/housekeeping.py)."""

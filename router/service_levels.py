@@ -47,7 +47,7 @@ def past_target(waiting: Sequence[Waiting], now: float, levels: ServiceLevels
     """The customers waiting longer than the target, the longest wait first, as the console
     shows them to admins."""
     late = [entry.as_dict(now) for entry in waiting
-            if not levels.met(now - entry.enqueued_at)]
+            if not levels.met(now - entry.waiting_since)]
     return sorted(late, key=lambda entry: -entry["waiting_seconds"])
 
 

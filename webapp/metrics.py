@@ -47,7 +47,8 @@ async def read_now(svc: Services) -> Reading:
     return Reading(
         counters=metrics.read_counters(await svc.redis.hgetall(keys.METRIC_COUNTERS)),
         queue_length=len(waiting),
-        oldest_wait_seconds=max((now - entry.enqueued_at for entry in waiting), default=0.0),
+        oldest_wait_seconds=max((now - entry.waiting_since for entry in waiting),
+                                default=0.0),
         relay_lag_seconds=await relay_lag_seconds(svc.redis))
 
 

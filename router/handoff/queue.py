@@ -67,12 +67,21 @@ class Waiting:
     enqueued_at: float
     team: str
     packet: Dict[str, Any]
+    # When they were put back in line (a transfer to a team, a lost agent), if they were.
+    returned_at: Optional[float] = None
+
+    @property
+    def waiting_since(self) -> float:
+        """Since when the customer has been waiting for a person this time: a customer put
+        back in line has been talking with one until then."""
+        return self.returned_at if self.returned_at is not None else self.enqueued_at
 
     def as_dict(self, now: float) -> Dict[str, Any]:
         packet = self.packet
         return {
             "conversation_id": self.conversation_id, "position": self.position,
-            "waiting_seconds": round(max(now - self.enqueued_at, 0.0), 1),
+            "waiting_seconds": round(max(now - self.waiting_since, 0.0), 1),
+            "returned": self.returned_at is not None,
             "team": self.team or None, "reason": packet.get("reason"),
             "reason_sentence": handoff_sentence(packet.get("reason"), packet.get("assessment")),
             "channel": packet.get("channel"), "channel_name": channel_name(packet.get("channel")),
@@ -135,15 +144,18 @@ class HandoffQueue:
         async with self.redis.pipeline(transaction=False) as pipe:
             for conversation_id in ids:
                 pipe.get(keys.handoff_packet(conversation_id))
-                pipe.hmget(keys.handoff_state(conversation_id), ["enqueued_at", "team"])
+                pipe.hmget(keys.handoff_state(conversation_id),
+                           ["enqueued_at", "team", "returned_at"])
             replies = await pipe.execute()
         waiting = []
         for index, conversation_id in enumerate(ids):
-            raw_packet, (enqueued_at, team) = replies[2 * index], replies[2 * index + 1]
+            raw_packet, (enqueued_at, team, returned_at) = \
+                replies[2 * index], replies[2 * index + 1]
             packet = json.loads(raw_packet) if raw_packet else {}
             waiting.append(Waiting(conversation_id, index + 1,
                                    float(enqueued_at or packet.get("created_at") or 0.0),
-                                   text(team or ""), packet))
+                                   text(team or ""), packet,
+                                   float(returned_at) if returned_at else None))
         return waiting
 
     async def agents_online(self, now: float) -> int:

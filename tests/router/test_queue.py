@@ -296,3 +296,23 @@ async def test_a_conversation_with_an_agent_cannot_be_queued_again(
         await queue.enqueue(packet("a", NOW + 5))
     assert error.value.code == "already_with_agent"
     assert json.loads(await redis.get(keys.handoff_packet("a")))["created_at"] == NOW
+
+
+async def test_a_customer_put_back_in_line_waits_from_then_and_keeps_their_first_claim(
+    redis: aioredis.Redis, queue: HandoffQueue,
+) -> None:
+    await agent(redis, "ana")
+    await agent(redis, "ben")
+    await queue.enqueue(packet("c", NOW))
+    await queue.claim("ana", NOW + 60, "c")
+    assert (await queue.waiting()) == []
+    await queue.agent_gone("ana", NOW + 1200)  # Ana's console went quiet after 20 minutes
+    [back] = await queue.waiting()
+    assert back.waiting_since == NOW + 1200  # waiting for a person again since then
+    assert back.as_dict(NOW + 1260)["waiting_seconds"] == 60
+    assert back.as_dict(NOW + 1260)["returned"] is True
+    await AgentDirectory(redis).heartbeat("ben", NOW + 1290, "online")
+    await queue.claim("ben", NOW + 1300, "c")
+    state = await queue.state("c")
+    assert float(state["first_claimed_at"]) == NOW + 60  # the first wait was one minute
+    assert float(state["claimed_at"]) == NOW + 1300

@@ -26,6 +26,9 @@ redis.call('HDEL', K.told, chosen)
 redis.call('SET', key('owner', chosen), 'agent:' .. agent_id)
 redis.call('SADD', key('agent_conversations', agent_id), chosen)
 redis.call('HSET', key('state', chosen), 'agent_id', agent_id, 'claimed_at', now)
+-- The first claim stays: how long the customer waited for a person at all (a transfer or a
+-- lost agent puts them back in line; claimed_at is then the latest claim).
+redis.call('HSETNX', key('state', chosen), 'first_claimed_at', now)
 to_outbox(ARGV[6], chosen)
 announce('claimed', chosen)
 return {'ok', chosen}
