@@ -113,6 +113,10 @@ class Stretch:
     # The customer's message number (1 = their first line in the conversation) of each
     # customer turn in `turns`, in order.
     messages: Tuple[int, ...]
+    # A person took the conversation over at its end: what the bot would have said and the
+    # customer answered after it was never lived, so a side that had not handed off by then
+    # cannot be followed further.
+    cut: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,7 +143,7 @@ def stored_conversation(conversation_id: str, events: Sequence[Dict[str, Any]]
         if kind == "user" and isinstance(event.get("input_channel"), str):
             channel = event["input_channel"]
         if kind in FRESH_START_EVENTS:
-            _close(stretches, lines, messages)
+            _close(stretches, lines, messages, cut=paused)
             lines, messages, paused = [], [], False
         elif kind == PAUSE_EVENT:
             paused = True
@@ -152,15 +156,16 @@ def stored_conversation(conversation_id: str, events: Sequence[Dict[str, Any]]
             lines.append(line)
             if line.speaker == CUSTOMER:
                 messages.append(number)
-    _close(stretches, lines, messages)
+    _close(stretches, lines, messages, cut=paused)
     times = [float(e["timestamp"]) for e in events if isinstance(e.get("timestamp"), (int, float))]
     return StoredConversation(conversation_id, min(times, default=0.0), max(times, default=0.0),
                               tuple(stretches), channel)
 
 
-def _close(stretches: List[Stretch], lines: List[Line], messages: List[int]) -> None:
+def _close(stretches: List[Stretch], lines: List[Line], messages: List[int],
+           cut: bool = False) -> None:
     if messages:
-        stretches.append(Stretch(tuple(turns_from_lines(lines)), tuple(messages)))
+        stretches.append(Stretch(tuple(turns_from_lines(lines)), tuple(messages), cut))
 
 
 def tracker_events(raw: str) -> Optional[List[Dict[str, Any]]]:
@@ -243,39 +248,67 @@ def _judge(talk: Sequence[Turn], state: FrustrationState, s: ScorerSettings,
                    Decision(message, reason_kind(explicit), why, sentence, combined.score))
 
 
-def _customer_turns(conversation: StoredConversation, s: ScorerSettings
-                    ) -> Iterator[Tuple[int, Sequence[Turn], FrustrationState]]:
-    """The one scoring loop of the replay: each replayed customer turn in order, as the
+def _stretch_turns(stretch: Stretch, s: ScorerSettings
+                   ) -> Iterator[Tuple[int, Sequence[Turn], FrustrationState]]:
+    """The one scoring loop of the replay: each customer turn of a stretch in order, as the
     customer's message number, the talk up to it and the evidence built with `s` (afresh in
     each stretch, as the router lived it). A consumer stops it when it has what it needs."""
+    state, customer = FrustrationState(), 0
+    for end, turn in enumerate(stretch.turns, start=1):
+        if not isinstance(turn, UserTurn):
+            continue
+        talk = stretch.turns[:end]
+        state, _fired = advance(state, talk, s)
+        yield stretch.messages[customer], talk, state
+        customer += 1
+
+
+def _customer_turns(conversation: StoredConversation, s: ScorerSettings
+                    ) -> Iterator[Tuple[int, Sequence[Turn], FrustrationState]]:
     for stretch in conversation.stretches:
-        state, customer = FrustrationState(), 0
-        for end, turn in enumerate(stretch.turns, start=1):
-            if not isinstance(turn, UserTurn):
-                continue
-            talk = stretch.turns[:end]
-            state, _fired = advance(state, talk, s)
-            yield stretch.messages[customer], talk, state
-            customer += 1
+        yield from _stretch_turns(stretch, s)
+
+
+@dataclass(frozen=True)
+class Firsts:
+    """Each side's first handoff (None: none), and whether it is unknown: the side had not
+    handed off when a person took the conversation over live, so what came after was never
+    lived and cannot be replayed."""
+
+    decisions: List[Optional[Decision]]
+    unknown: List[bool]
 
 
 def first_handoffs(conversation: StoredConversation, sides: Sequence[ScorerSettings],
                    learned: Optional[LearnedModel] = None) -> List[Optional[Decision]]:
     """Each side's first handoff. The evidence is built with `sides[0]`: the sides must agree
     on everything but DECISION_ONLY settings. A side in shadow mode never hands off."""
+    return find_firsts(conversation, sides, learned).decisions
+
+
+def find_firsts(conversation: StoredConversation, sides: Sequence[ScorerSettings],
+                learned: Optional[LearnedModel] = None) -> Firsts:
+    """`first_handoffs`, with each side that cannot be followed past a person's takeover
+    marked unknown."""
     found: List[Optional[Decision]] = [None] * len(sides)
+    unknown = [False] * len(sides)
     pending = [index for index, s in enumerate(sides) if not s.shadow_mode]
-    if not pending:
-        return found
-    for message, talk, state in _customer_turns(conversation, sides[0]):
-        for index in list(pending):
-            decision = _judge(talk, state, sides[index], learned, message).decision
-            if decision is not None:
-                found[index] = decision
-                pending.remove(index)
+    for stretch in conversation.stretches:
         if not pending:
             break
-    return found
+        for message, talk, state in _stretch_turns(stretch, sides[0]):
+            for index in list(pending):
+                decision = _judge(talk, state, sides[index], learned, message).decision
+                if decision is not None:
+                    found[index] = decision
+                    pending.remove(index)
+            if not pending:
+                break
+        if stretch.cut:
+            for index in pending:
+                unknown[index] = True
+            pending = []
+    return Firsts(found, unknown)
 
 
 def verdicts(conversation: StoredConversation, sides: Sequence[ScorerSettings],
@@ -295,10 +328,15 @@ class Outcome:
     last_at: float
     now: Optional[Decision]
     after: Optional[Decision]
+    # A side that had not handed off when a person took over live (Firsts.unknown).
+    now_unknown: bool = False
+    after_unknown: bool = False
 
     @property
     def changed(self) -> bool:
-        return _key(self.now) != _key(self.after)
+        """Known to change: a side that cannot be followed changes nothing we can show."""
+        return not (self.now_unknown or self.after_unknown) and \
+            _key(self.now) != _key(self.after)
 
     @property
     def changed_at(self) -> int:
@@ -321,12 +359,15 @@ def replay_one(conversation: StoredConversation, current_by_channel: Settings,
     current = as_channel_settings(current_by_channel).for_channel(conversation.channel)
     proposed = as_channel_settings(proposed_by_channel).for_channel(conversation.channel)
     if same_evidence(current, proposed):
-        now, after = first_handoffs(conversation, (current, proposed), learned)
+        both = find_firsts(conversation, (current, proposed), learned)
+        (now, after), (now_unknown, after_unknown) = both.decisions, both.unknown
     else:
-        [now] = first_handoffs(conversation, (current,), learned)
-        [after] = first_handoffs(conversation, (proposed,), learned)
+        alone_now = find_firsts(conversation, (current,), learned)
+        alone_after = find_firsts(conversation, (proposed,), learned)
+        [now], [now_unknown] = alone_now.decisions, alone_now.unknown
+        [after], [after_unknown] = alone_after.decisions, alone_after.unknown
     return Outcome(conversation.conversation_id, conversation.first_at, conversation.last_at,
-                   now, after)
+                   now, after, now_unknown, after_unknown)
 
 
 def message_by_message(conversation: StoredConversation, current_by_channel: Settings,
@@ -449,11 +490,19 @@ def summarise(outcomes: Sequence[Outcome], window: Tuple[float, float], staffing
     after = [o.after for o in outcomes if o.after is not None]
     # Newest first: the conversations an admin is most likely to remember.
     changed = sorted((o for o in outcomes if o.changed), key=lambda o: o.last_at, reverse=True)
+    unknown_now = sum(o.now_unknown for o in outcomes)
+    unknown_after = sum(o.after_unknown for o in outcomes)
     return {
         "conversations": len(outcomes),
         "handoffs_now": len(now), "handoffs_after": len(after),
         "handoff_rate_now": _share(len(now), len(outcomes)),
         "handoff_rate_after": _share(len(after), len(outcomes)),
+        # Conversations a person took over live before a side would have handed off: what
+        # that side would have done after was never lived. Each could still have been handed
+        # off later, so a rate is between its value and its `_at_most`.
+        "unknown_now": unknown_now, "unknown_after": unknown_after,
+        "handoff_rate_now_at_most": _share(len(now) + unknown_now, len(outcomes)),
+        "handoff_rate_after_at_most": _share(len(after) + unknown_after, len(outcomes)),
         "by_reason_now": _by_reason(now), "by_reason_after": _by_reason(after),
         "changed_count": len(changed),
         "changed": [o.as_change() for o in changed[:limits.changed_listed]],
