@@ -14,9 +14,9 @@ import multiprocessing
 import os
 import statistics
 from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
+from typing import Any, AsyncIterator, Dict, List, Optional, Set, Tuple
 
 from redis import asyncio as aioredis
 
@@ -120,7 +120,7 @@ async def _replay(store: TrackerStore, chosen: List[StoredTracker], current: Set
     loop = asyncio.get_running_loop()
     outcomes: List[Outcome] = []
     unreadable = 0
-    with _executor(len(chosen), run) as executor:
+    async with _executor(len(chosen), run) as executor:
         running: Set[asyncio.Future[RawReplay]] = set()
         finished: List[asyncio.Future[RawReplay]] = []
         async for batch in store.trackers(chosen):
@@ -140,8 +140,8 @@ async def _replay(store: TrackerStore, chosen: List[StoredTracker], current: Set
     return RawReplay(outcomes, unreadable)
 
 
-@contextmanager
-def _executor(conversations: int, run: RunSettings) -> Iterator[Optional[Executor]]:
+@asynccontextmanager
+async def _executor(conversations: int, run: RunSettings) -> AsyncIterator[Optional[Executor]]:
     """Worker processes for many conversations (spawned: forking a process that runs an event
     loop and threads can copy a lock someone holds), else None: the loop's thread pool."""
     if conversations < run.processes_from or run.workers < 2:
@@ -151,4 +151,6 @@ def _executor(conversations: int, run: RunSettings) -> Iterator[Optional[Executo
     try:
         yield pool
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        # In a thread: waiting for the workers to stop (a second or more when a replay was
+        # cut short mid-batch) would otherwise hold every other request.
+        await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)

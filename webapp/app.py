@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from typing import AsyncIterator, Awaitable, Callable, List
+from typing import AsyncIterator, Awaitable, Callable, Dict, List
 
 from aiohttp import web
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -59,7 +59,8 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except web.HTTPException as error:
         if error.status < 400:
             raise
-        return web.json_response({"error": _message(error, request)}, status=error.status)
+        return web.json_response({"error": _message(error, request)}, status=error.status,
+                                 headers=_kept_headers(error))
     except REDIS_UNREACHABLE as error:
         log.error("Redis unreachable during %s %s: %r", request.method, request.path, error)
         return web.json_response({"error": "The service cannot reach Redis right now; "
@@ -73,6 +74,11 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return web.json_response({"error": "Something went wrong on our side and it has been "
                                            "logged. Try again; if it keeps happening, tell "
                                            "an admin the time it happened."}, status=500)
+
+
+def _kept_headers(error: web.HTTPException) -> Dict[str, str]:
+    """The error's headers a client acts on (when to try again), kept on the JSON answer."""
+    return {name: error.headers[name] for name in ("Retry-After",) if name in error.headers}
 
 
 def _message(error: web.HTTPException, request: web.Request) -> str:

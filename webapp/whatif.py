@@ -18,6 +18,7 @@ from router.settings_versions import SettingsInvalid, validate_by_channel
 from router.whatif import REASON_KINDS, WhatIfSettings
 from router.whatif_run import LiveSettingsInvalid, RunSettings, Selection, what_if
 from webapp.auth import admin_required
+from webapp.replay_gate import ReplayGate, ReplayLimits
 from webapp.requests import int_field, json_body
 from webapp.services import services
 
@@ -25,9 +26,9 @@ LIMITS = WhatIfSettings()
 # The scorer's reason behind each key of the replay's `by_reason_*` ("frustration" is its own
 # prefix), to be grouped into the kinds people read.
 _SCORER_REASONS = {kind: reason for reason, kind in REASON_KINDS}
-# One replay at a time per process: each takes both cores for seconds, and a second admin's
-# waits its turn rather than slowing both.
-REPLAYING = web.AppKey("whatif_replaying", asyncio.Lock)
+REPLAY_LIMITS = ReplayLimits()
+# What-if replays running in this process (webapp/replay_gate.py: a second one is refused).
+REPLAYING = web.AppKey("whatif_replaying", ReplayGate)
 
 
 def proposed_settings(body: Dict[str, Any]) -> ChannelSettings:
@@ -100,7 +101,7 @@ async def replay(request: web.Request) -> web.Response:
         return refused(error)
     # Read each time (off the event loop): `make train-router` may have written a new one.
     learned = await asyncio.to_thread(load_learned_model, LEARNED_MODEL_PATH)
-    async with request.app[REPLAYING]:
+    async with request.app[REPLAYING].held():
         try:
             answer = await what_if(services(request).redis, proposed, selection, time.time(),
                                    learned, RunSettings(limits=LIMITS))
@@ -115,5 +116,6 @@ def live_settings_conflict(error: LiveSettingsInvalid) -> web.HTTPConflict:
 
 
 def add_routes(app: web.Application) -> None:
-    app[REPLAYING] = asyncio.Lock()
+    app[REPLAYING] = ReplayGate("what-if replay", REPLAY_LIMITS.whatif_at_once,
+                                REPLAY_LIMITS.retry_after_seconds)
     app.router.add_post("/api/admin/what-if", replay)

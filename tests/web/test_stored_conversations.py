@@ -6,6 +6,7 @@ requests are refused with a message and change nothing; agents are refused."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from itertools import chain
 from typing import Any, Dict, List, Optional, Tuple
@@ -16,6 +17,7 @@ from rasa.core.tracker_store import RedisTrackerStore
 from rasa.shared.core.domain import Domain
 from redis import asyncio as aioredis
 
+import webapp.stored_conversations
 from router import keys
 from router.analytics import KIND_WORDS
 from router.scoring import ScorerSettings, assess_all
@@ -204,3 +206,33 @@ def test_the_replayed_talks_cover_every_stretch() -> None:
     # The handed-back talk's third message was written while a person had it: not replayed.
     talk = handed_back()
     assert list(chain(*talk.messages)) == [1, 2, 4]
+
+
+async def test_a_second_replay_while_one_runs_is_told_to_try_again(
+        api: TestClient, redis: aioredis.Redis, rasa_store: RedisTrackerStore,  # noqa: F811
+        domain: Domain, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    talk = handed_back()
+    await save(rasa_store, domain, [talk])
+    started, release = asyncio.Event(), asyncio.Event()
+    real = webapp.stored_conversations.settings_in_effect
+
+    async def slow_settings(redis: aioredis.Redis) -> Any:
+        started.set()
+        await release.wait()
+        return await real(redis)
+
+    monkeypatch.setattr(webapp.stored_conversations, "settings_in_effect", slow_settings)
+    headers = await admin(api, redis)
+    path = REPLAY.format(talk.conversation_id)
+    first = asyncio.ensure_future(api.post(path, json={"overrides": LOWER}, headers=headers))
+    await asyncio.wait_for(started.wait(), timeout=5)
+    second = await asyncio.wait_for(api.post(path, json={"overrides": LOWER},
+                                             headers=headers), timeout=5)
+    assert second.status == 429
+    assert "already running" in (await second.json())["error"]
+    assert second.headers["Retry-After"] == "5"
+    # Reading a story is no replay: it is not held up.
+    assert (await api.get(STORY.format(talk.conversation_id), headers=headers)).status == 200
+    release.set()
+    assert (await asyncio.wait_for(first, timeout=10)).status == 200
+    assert (await api.post(path, json={"overrides": LOWER}, headers=headers)).status == 200

@@ -4,6 +4,7 @@ refused with a message and changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
@@ -17,6 +18,7 @@ from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from redis import asyncio as aioredis
 
+import webapp.whatif
 from router.scoring import ScorerSettings
 from router.whatif import WhatIfSettings
 from stack.redis_server import EmbeddedRedis
@@ -176,3 +178,29 @@ def test_the_documented_bound_is_the_one_enforced() -> None:
     spec = yaml.safe_load((Path(__file__).parents[2] / "webapp" / "openapi.yml").read_text())
     body = spec["paths"][URL]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert body["properties"]["last"]["maximum"] == WhatIfSettings().max_conversations
+
+
+async def test_a_second_what_if_while_one_runs_is_told_to_try_again(
+        api: TestClient, redis: aioredis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_what_if(*args: Any, **kwargs: Any) -> Dict[str, Any]:
+        started.set()
+        await release.wait()
+        return await real_what_if(*args, **kwargs)
+
+    real_what_if = webapp.whatif.what_if
+    monkeypatch.setattr(webapp.whatif, "what_if", slow_what_if)
+    headers = await admin(api, redis)
+    body = {"overrides": LOWER, "last": 10}
+    first = asyncio.ensure_future(api.post(URL, json=body, headers=headers))
+    await asyncio.wait_for(started.wait(), timeout=5)
+    second = await asyncio.wait_for(api.post(URL, json=body, headers=headers), timeout=5)
+    assert second.status == 429
+    assert "already running" in (await second.json())["error"]
+    assert "try again in a few seconds" in (await second.json())["error"]
+    assert second.headers["Retry-After"] == "5"
+    release.set()
+    assert (await asyncio.wait_for(first, timeout=10)).status == 200
+    # Once it is done, the next one runs.
+    assert (await api.post(URL, json=body, headers=headers)).status == 200
