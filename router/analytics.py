@@ -1,17 +1,23 @@
 """Analytics for admins: how the bot and the team did over a date range, from what is stored.
 
 Three kinds of record, each a plain dataclass a test can make by hand:
-- a `Conversation` from Rasa's tracker store (every conversation, with the bot or not);
+- a `Conversation`: one Rasa session from the tracker store (a customer's tracker split at its
+  `session_started` events), with the bot or not;
 - a `Case`, one ended handoff from the history (router/history.py): when it was queued,
   claimed and ended, by whom, how, the rating;
 - a `Ticket` (router/tickets.py): when it was opened and answered.
 
 `report` turns them into every figure the dashboard shows; `conversation_rows` into the CSV's
 rows. `load` (at the end) reads them from Redis. What counts as what:
-- a conversation is in the range if any of it falls in the range; a handoff or a ticket if it
-  began in the range;
-- contained: a conversation with no handoff and no ticket in the range (nobody had to step
-  in); a handoff still waiting or under way is not yet a case, so it is not counted;
+- a conversation (a session) is in the range if the customer wrote in it in the range, and it
+  counts on the day of their first message in the range; a handoff or a ticket is in the
+  range if it began in it, and belongs to the session it happened in;
+- contained: a conversation with no handoff and no ticket (nobody had to step in); a handoff
+  still waiting or under way is not yet a case, so it is not counted;
+- Rasa forgets a conversation RASA_KEEP_DAYS after its last turn, the history keeps handoffs
+  far longer: for days before that (`kept_since`) the conversations are not all there, so
+  what rests on them (conversations, containment, handoff rates) is unknown (null) rather
+  than made up from the handoffs; what rests on handoffs and tickets stays;
 - a case nobody claimed is abandoned while waiting: it expired (became a ticket) or was let
   go while still in the queue;
 - the service level counts handoffs claimed within the target as met, and those claimed
@@ -24,24 +30,28 @@ and tickets have no team, so they are left out (null) when a team is chosen.
 
 from __future__ import annotations
 
+import asyncio
+import bisect
 import json
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, tzinfo
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from redis import asyncio as aioredis
 
 from router import keys
 from router.agents.directory import AgentDirectory
 from router.handoff.queue import EXPIRED
+from router.history_settings import RASA_KEEP_DAYS
 from router.metrics import reason_kind
 from router.plain_words import RATINGS, channel_name
 from router.redis_values import text
 from router.service_levels import ServiceLevels
 from router.stored_trackers import TrackerStore, newest
 from router.tickets import STATUSES
+from router.transcript import CUSTOMER, SESSION_STARTED, line_from_event
 
 # The reason kinds as people say them, in the order the dashboard stacks them.
 KIND_WORDS: Dict[str, str] = {
@@ -70,10 +80,25 @@ def handoff_kind(reason: Optional[str]) -> str:
 
 @dataclass(frozen=True)
 class Conversation:
+    """One Rasa session: a customer's tracker from one `session_started` to the next."""
+
     conversation_id: str
     channel: str
-    started_at: float
+    # When the customer wrote in it, in order (a session they never wrote in is no
+    # conversation: Rasa opens one before their first message).
+    said_at: Tuple[float, ...]
     ended_at: float
+
+    @property
+    def started_at(self) -> float:
+        return self.said_at[0]
+
+    @property
+    def key(self) -> Tuple[str, float]:
+        return (self.conversation_id, self.started_at)
+
+    def first_said_inside(self, filters: Filters) -> Optional[float]:
+        return next((at for at in self.said_at if filters.began_inside(at)), None)
 
 
 @dataclass(frozen=True)
@@ -90,7 +115,8 @@ class Case:
     team: str = ""
     agent_id: str = ""
     rating: Optional[str] = None
-    # When the customer's first line in the handoff's story was written (the bot's part).
+    # When the customer's first line since the latest fresh start was written (a new session,
+    # or the bot taking over again after a person): where the bot's part began.
     talking_since: Optional[float] = None
     # The display name of `agent_id` as the team knows it ("" when the account is gone).
     agent_name: str = ""
@@ -125,6 +151,13 @@ class Ticket:
     channel: str
     created_at: float
     answered_at: Optional[float] = None
+    # The customer's latest line in the ticket's story: the session it was left in (a ticket
+    # from an expired wait is made hours later, maybe after a new session began).
+    said_at: Optional[float] = None
+
+    @property
+    def during(self) -> float:
+        return self.said_at if self.said_at is not None else self.created_at
 
 
 @dataclass(frozen=True)
@@ -137,20 +170,8 @@ class Filters:
     def began_inside(self, at: float) -> bool:
         return self.since <= at <= self.until
 
-    def overlaps(self, start: float, end: float) -> bool:
-        return start <= self.until and end >= self.since
-
     def channel_matches(self, channel: str) -> bool:
         return self.channel is None or channel == self.channel
-
-
-@dataclass(frozen=True)
-class Selected:
-    """The records a report is about, once the filters are applied."""
-
-    conversations: List[Conversation]
-    cases: List[Case]
-    tickets: List[Ticket]
 
 
 # --- Arithmetic -------------------------------------------------------------------------------
@@ -178,7 +199,19 @@ def spread(values: Sequence[float]) -> Dict[str, Any]:
 
 
 def day_of(at: float, zone: tzinfo) -> str:
+    """The day (YYYY-MM-DD) in `zone` at unix time `at`."""
     return datetime.fromtimestamp(at, zone).date().isoformat()
+
+
+def midnight(day: date, zone: tzinfo) -> float:
+    """The unix time `day` begins in `zone`."""
+    return datetime.combine(day, time(), tzinfo=zone).timestamp()
+
+
+def first_whole_day(at: float, zone: tzinfo) -> date:
+    """The first day in `zone` that begins at or after `at`."""
+    day = datetime.fromtimestamp(at, zone).date()
+    return day if midnight(day, zone) >= at else day + timedelta(days=1)
 
 
 def days(filters: Filters, zone: tzinfo) -> List[str]:
@@ -190,6 +223,39 @@ def days(filters: Filters, zone: tzinfo) -> List[str]:
 
 # --- Choosing what a report is about ----------------------------------------------------------
 
+class Sessions:
+    """Each customer's sessions in order, to find the one a handoff or a ticket happened in."""
+
+    def __init__(self, conversations: Iterable[Conversation]) -> None:
+        self._by_customer: Dict[str, List[Conversation]] = defaultdict(list)
+        for conversation in sorted(conversations, key=lambda c: c.started_at):
+            self._by_customer[conversation.conversation_id].append(conversation)
+
+    def holding(self, conversation_id: str, at: float) -> Optional[Tuple[str, float]]:
+        """The key of the session the customer was in at `at`: the latest begun by then."""
+        sessions = self._by_customer.get(conversation_id, [])
+        index = bisect.bisect_right([s.started_at for s in sessions], at)
+        return sessions[index - 1].key if index else None
+
+
+@dataclass(frozen=True)
+class Selected:
+    """The records a report is about, once the filters are applied."""
+
+    conversations: List[Conversation]
+    cases: List[Case]
+    tickets: List[Ticket]
+    sessions: Sessions
+
+    def session_of(self, case: Case) -> Optional[Tuple[str, float]]:
+        return self.sessions.holding(case.conversation_id, case.enqueued_at)
+
+    def needed_a_person(self) -> Set[Optional[Tuple[str, float]]]:
+        """The sessions with a handoff or a ticket in the range."""
+        return {self.session_of(c) for c in self.cases} | \
+            {self.sessions.holding(t.conversation_id, t.during) for t in self.tickets}
+
+
 def select(conversations: Sequence[Conversation], cases: Sequence[Case],
            tickets: Sequence[Ticket], filters: Filters) -> Selected:
     """The conversations, handoffs and tickets the filters keep. A handoff whose conversation
@@ -198,69 +264,93 @@ def select(conversations: Sequence[Conversation], cases: Sequence[Case],
                     and filters.channel_matches(c.channel)
                     and (filters.team is None or c.team == filters.team)]
     known = {c.conversation_id for c in conversations}
-    chosen = [c for c in conversations if filters.overlaps(c.started_at, c.ended_at)
-              and filters.channel_matches(c.channel)]
-    chosen += _from_cases([c for c in chosen_cases if c.conversation_id not in known])
-    if filters.team is not None:
-        handed = {c.conversation_id for c in chosen_cases}
-        chosen = [c for c in chosen if c.conversation_id in handed]
+    every = list(conversations) + _from_cases([c for c in chosen_cases
+                                               if c.conversation_id not in known])
+    sessions = Sessions(every)
+    chosen = [c for c in every if filters.channel_matches(c.channel)
+              and c.first_said_inside(filters) is not None]
     chosen_tickets = [t for t in tickets if filters.began_inside(t.created_at)
                       and filters.channel_matches(t.channel)]
-    return Selected(sorted(chosen, key=lambda c: c.started_at), chosen_cases, chosen_tickets)
+    picked = Selected(sorted(chosen, key=lambda c: c.started_at), chosen_cases, chosen_tickets,
+                      sessions)
+    if filters.team is None:
+        return picked
+    handed = {picked.session_of(c) for c in chosen_cases}
+    return replace(picked, conversations=[c for c in picked.conversations if c.key in handed])
 
 
 def _from_cases(cases: Sequence[Case]) -> List[Conversation]:
-    found: Dict[str, Conversation] = {}
-    for case in sorted(cases, key=lambda c: c.enqueued_at):
+    found: Dict[Tuple[str, float], Conversation] = {}
+    for case in cases:
         start = case.talking_since if case.talking_since is not None else case.enqueued_at
-        earlier = found.get(case.conversation_id)
-        found[case.conversation_id] = Conversation(
-            case.conversation_id, case.channel,
-            earlier.started_at if earlier else start, case.ended_at)
+        session = Conversation(case.conversation_id, case.channel, (start,), case.ended_at)
+        found.setdefault(session.key, session)
     return list(found.values())
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which days the conversations can tell about: none for one team (conversations have no
+    team), and none before the first day Rasa still keeps whole (`kept_from`, None: all)."""
+
+    by_team: bool
+    kept_from: Optional[str]
+
+    def kept(self, day: str) -> bool:
+        return self.kept_from is None or day >= self.kept_from
+
+    def rates(self, day: str) -> bool:
+        return not self.by_team and self.kept(day)
+
+
+def coverage(filters: Filters, zone: tzinfo, kept_since: Optional[float]) -> Coverage:
+    kept_from = None if kept_since is None else first_whole_day(kept_since, zone).isoformat()
+    return Coverage(filters.team is not None, kept_from)
 
 
 # --- The report -------------------------------------------------------------------------------
 
 def report(conversations: Sequence[Conversation], cases: Sequence[Case],
            tickets: Sequence[Ticket], filters: Filters, levels: ServiceLevels,
-           zone: tzinfo) -> Dict[str, Any]:
-    """Every figure of the dashboard for the range and filters."""
+           zone: tzinfo, kept_since: Optional[float] = None) -> Dict[str, Any]:
+    """Every figure of the dashboard for the range and filters. `kept_since`: from when Rasa
+    still keeps every conversation (None: for the whole range)."""
     chosen = select(conversations, cases, tickets, filters)
-    by_team = filters.team is not None
+    known = coverage(filters, zone, kept_since)
+    first_day = days(filters, zone)[0]
     return {
         "range": {"since": filters.since, "until": filters.until, "channel": filters.channel,
-                  "team": filters.team, "days": days(filters, zone)},
+                  "team": filters.team, "days": days(filters, zone),
+                  "conversations_kept_from": known.kept_from,
+                  "conversations_kept_days": RASA_KEEP_DAYS},
         "kinds": [{"kind": kind, "label": words} for kind, words in KIND_WORDS.items()],
-        "conversations": None if by_team else containment(chosen),
-        "handoffs": handoffs(chosen, filters, zone, rates=not by_team),
+        "conversations": containment(chosen) if known.rates(first_day) else None,
+        "handoffs": handoffs(chosen, filters, zone, known),
         "time_with_bot": spread([c.with_bot for c in chosen.cases if c.with_bot is not None]),
         "queue_wait": queue_wait(chosen.cases, filters, zone),
         "abandonment": abandonment(chosen.cases),
         "handle_time": handle_time(chosen.cases),
         "service_level": service_level(chosen.cases, filters, levels, zone),
-        "tickets": None if by_team else ticket_figures(chosen.tickets),
+        "tickets": None if known.by_team else ticket_figures(chosen.tickets),
         "csat": csat(chosen.cases),
     }
 
 
-def _needed_a_person(chosen: Selected) -> Set[str]:
-    return {c.conversation_id for c in chosen.cases} | \
-        {t.conversation_id for t in chosen.tickets}
-
-
 def containment(chosen: Selected) -> Dict[str, Any]:
     total = len(chosen.conversations)
-    helped = _needed_a_person(chosen)
-    contained = sum(1 for c in chosen.conversations if c.conversation_id not in helped)
+    helped = chosen.needed_a_person()
+    contained = sum(1 for c in chosen.conversations if c.key not in helped)
     return {"total": total, "contained": contained, "containment": ratio(contained, total)}
 
 
-def handoffs(chosen: Selected, filters: Filters, zone: tzinfo, rates: bool
+def handoffs(chosen: Selected, filters: Filters, zone: tzinfo, known: Coverage
              ) -> Dict[str, Any]:
-    """Handoffs by reason kind, channel, team and day; rates are per conversation."""
+    """Handoffs by reason kind, channel, team and day; rates are per conversation, where the
+    conversations are known."""
     cases, conversations = chosen.cases, chosen.conversations
-    total = len(conversations) if rates else 0
+    first_day = days(filters, zone)[0]
+    rates, kept = known.rates(first_day), known.kept(first_day)
+    total = len(conversations)
     kinds = Counter(c.kind for c in cases)
     teams = Counter(c.team for c in cases)
     return {
@@ -268,35 +358,37 @@ def handoffs(chosen: Selected, filters: Filters, zone: tzinfo, rates: bool
         "by_reason": [{"kind": kind, "label": words, "handoffs": kinds[kind],
                        "rate": ratio(kinds[kind], total) if rates else None}
                       for kind, words in KIND_WORDS.items()],
-        "by_channel": _by_channel(chosen, rates),
+        "by_channel": _by_channel(chosen, rates, kept),
         "by_team": [{"team": team or None, "handoffs": count,
                      "rate": ratio(count, total) if rates else None}
                     for team, count in sorted(teams.items())],
-        "by_day": _by_day(chosen, filters, zone, rates),
+        "by_day": _by_day(chosen, filters, zone, known),
     }
 
 
-def _by_channel(chosen: Selected, rates: bool) -> List[Dict[str, Any]]:
+def _by_channel(chosen: Selected, rates: bool, kept: bool) -> List[Dict[str, Any]]:
     talks = Counter(c.channel for c in chosen.conversations)
     handed = Counter(c.channel for c in chosen.cases)
     return [{"channel": channel, "label": channel_name(channel),
-             "conversations": talks[channel], "handoffs": handed[channel],
+             "conversations": talks[channel] if kept else None, "handoffs": handed[channel],
              "rate": ratio(handed[channel], talks[channel]) if rates else None}
             for channel in sorted(set(talks) | set(handed))]
 
 
-def _by_day(chosen: Selected, filters: Filters, zone: tzinfo, rates: bool
+def _by_day(chosen: Selected, filters: Filters, zone: tzinfo, known: Coverage
             ) -> List[Dict[str, Any]]:
-    """Per day of the range: conversations begun, handoffs queued (by reason kind) and their
-    ratio, the rate over time (null on a day nobody began talking, and with a team filter)."""
-    started: Counter[str] = Counter(day_of(max(c.started_at, filters.since), zone)
+    """Per day of the range: conversations begun (each on the day of the customer's first
+    message in the range), handoffs queued (by reason kind) and their ratio, the rate over
+    time (null on a day nobody began talking, with a team filter, and, like the
+    conversations, on a day Rasa no longer keeps)."""
+    started: Counter[str] = Counter(day_of(c.first_said_inside(filters) or c.started_at, zone)
                                     for c in chosen.conversations)
     kinds: Dict[str, Counter[str]] = defaultdict(Counter)
     for case in chosen.cases:
         kinds[day_of(case.enqueued_at, zone)][case.kind] += 1
-    return [{"day": day, "conversations": started[day],
+    return [{"day": day, "conversations": started[day] if known.kept(day) else None,
              "handoffs": sum(kinds[day].values()),
-             "rate": ratio(sum(kinds[day].values()), started[day]) if rates else None,
+             "rate": ratio(sum(kinds[day].values()), started[day]) if known.rates(day) else None,
              "by_reason": {kind: kinds[day][kind] for kind in KIND_WORDS}}
             for day in days(filters, zone)]
 
@@ -378,12 +470,13 @@ ROW_FIELDS = ("conversation_id", "channel", "started", "ended", "handed_off", "r
 def conversation_rows(conversations: Sequence[Conversation], cases: Sequence[Case],
                       tickets: Sequence[Ticket], filters: Filters, zone: tzinfo
                       ) -> List[Dict[str, str]]:
-    """Each conversation in the range, oldest first, with its latest handoff in the range."""
+    """Each conversation (session) in the range, oldest first, with its latest handoff in the
+    range."""
     chosen = select(conversations, cases, tickets, filters)
-    latest: Dict[str, Case] = {}
+    latest: Dict[Optional[Tuple[str, float]], Case] = {}
     for case in sorted(chosen.cases, key=lambda c: c.enqueued_at):
-        latest[case.conversation_id] = case
-    return [_row(c, latest.get(c.conversation_id), zone) for c in chosen.conversations]
+        latest[chosen.session_of(case)] = case
+    return [_row(c, latest.get(c.key), zone) for c in chosen.conversations]
 
 
 def _row(conversation: Conversation, case: Optional[Case], zone: tzinfo) -> Dict[str, str]:
@@ -417,33 +510,64 @@ def case_from_fields(fields: Mapping[str, Optional[str]]) -> Optional[Case]:
     enqueued, ended = _number(fields.get("enqueued_at")), _number(fields.get("ended_at"))
     if enqueued is None or ended is None or not fields.get("conversation_id"):
         return None
-    stamps = [line.get("timestamp") for line in packet.get("transcript") or []
-              if isinstance(line, dict)]
-    numbers = [float(s) for s in stamps if isinstance(s, (int, float))]
     return Case(conversation_id=str(fields["conversation_id"]),
                 channel=str(packet.get("channel") or ""), reason=str(packet.get("reason") or ""),
                 enqueued_at=enqueued, ended_at=ended, outcome=str(fields.get("outcome") or ""),
                 claimed_at=_number(fields.get("claimed_at")), team=fields.get("team") or "",
                 agent_id=fields.get("agent_id") or "", rating=fields.get("rating") or None,
-                talking_since=min(numbers) if numbers else None)
+                talking_since=_time(packet.get("talking_since")))
 
 
-def conversation_from_tracker(conversation_id: str, raw: str) -> Optional[Conversation]:
-    """A conversation from Rasa's stored tracker: from its first event to its last, on the
-    channel of its first customer line; None if it has no times."""
+def _time(value: Any) -> Optional[float]:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        else None
+
+
+def _last_said(packet: Mapping[str, Any]) -> Optional[float]:
+    """When the customer last wrote in a packet's story (packets before `talking_since` have
+    no other mark of the session they were made in)."""
+    stamps = [_time(line.get("timestamp")) for line in packet.get("transcript") or []
+              if isinstance(line, dict) and line.get("from") == CUSTOMER]
+    return max((s for s in stamps if s is not None), default=None)
+
+
+def sessions_from_tracker(conversation_id: str, raw: str) -> List[Conversation]:
+    """The sessions of a customer's stored tracker (split at `session_started`) that they
+    wrote in, each on the channel of its first customer line; none if it is not JSON."""
     try:
         events = json.loads(raw).get("events") or []
     except (ValueError, AttributeError):
+        return []
+    parts: List[List[Dict[str, Any]]] = [[]]
+    for event in events:
+        if not isinstance(event, dict):
+            continue
+        if event.get("event") == SESSION_STARTED:
+            parts.append([])
+        parts[-1].append(event)
+    found = [_session(conversation_id, part) for part in parts]
+    return [session for session in found if session is not None]
+
+
+def _session(conversation_id: str, events: List[Dict[str, Any]]) -> Optional[Conversation]:
+    said = [e for e in events if _time(e.get("timestamp")) is not None and _by_customer(e)]
+    if not said:
         return None
-    events = [e for e in events if isinstance(e, dict)]
-    stamps = [float(e["timestamp"]) for e in events
-              if isinstance(e.get("timestamp"), (int, float))]
-    if not stamps:
-        return None
-    channels = [e.get("input_channel") for e in events
-                if e.get("event") == "user" and e.get("input_channel")]
-    return Conversation(conversation_id, str(channels[0]) if channels else "",
-                        min(stamps), max(stamps))
+    stamps = [_time(e.get("timestamp")) for e in events]
+    channel = next((str(e["input_channel"]) for e in said if e.get("input_channel")), "")
+    return Conversation(conversation_id, channel,
+                        tuple(sorted(float(e["timestamp"]) for e in said)),
+                        max(s for s in stamps if s is not None))
+
+
+def _by_customer(event: Dict[str, Any]) -> bool:
+    line = line_from_event(event)
+    return line is not None and line.speaker == CUSTOMER
+
+
+def _sessions_in(batch: List[Tuple[str, str]]) -> List[Conversation]:
+    return [session for conversation_id, raw in batch
+            for session in sessions_from_tracker(conversation_id, raw)]
 
 
 @dataclass(frozen=True)
@@ -467,10 +591,8 @@ async def _conversations(redis: aioredis.Redis, since: float, until: float
     chosen, _more = newest(everything, len(everything), since=since)
     found: List[Conversation] = []
     async for batch in store.trackers(chosen):
-        for conversation_id, raw in batch:
-            conversation = conversation_from_tracker(conversation_id, raw)
-            if conversation is not None:
-                found.append(conversation)
+        # Parsing a batch of trackers takes a while: off the event loop, which serves others.
+        found += await asyncio.to_thread(_sessions_in, batch)
     return found
 
 
@@ -515,5 +637,5 @@ async def _tickets(redis: aioredis.Redis, since: float, until: float) -> List[Ti
         packet = json.loads(fields.get("packet") or "{}")
         found.append(Ticket(str(fields.get("reference")), str(fields.get("conversation_id")),
                             str(packet.get("channel") or ""), created,
-                            _number(fields.get("answered_at"))))
+                            _number(fields.get("answered_at")), _last_said(packet)))
     return found

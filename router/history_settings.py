@@ -6,6 +6,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+# How long Rasa keeps a conversation after its last turn: endpoints.yml's tracker store
+# `record_exp` is this in seconds (tests/router/test_analytics.py checks they agree). The
+# history keeps handoffs far longer, so for days before this the dashboard knows the
+# handoffs but no longer every conversation (router/analytics.py).
+RASA_KEEP_DAYS = 30
+RASA_KEEP_SECONDS = RASA_KEEP_DAYS * 86400
+
 
 @dataclass(frozen=True)
 class HistorySettings:

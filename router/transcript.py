@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional
 
 CUSTOMER, BOT, AGENT = "customer", "bot", "agent"
+# Where Rasa begins a new session of the same customer (after their time away).
+SESSION_STARTED = "session_started"
 # Events after which the router starts afresh: a new session, or a person handing the
 # conversation back (what happened before is settled and must not trigger another handoff).
-FRESH_START_EVENTS = ("session_started", "resume")
+FRESH_START_EVENTS = (SESSION_STARTED, "resume")
 FRUSTRATION_SLOT = "frustration"
 
 

@@ -35,6 +35,14 @@ def _packet_line(line: Line, assessment: Optional[Dict[str, Any]]) -> Dict[str, 
     return {**said, "response": line.response}
 
 
+def talking_since(events: List[Dict[str, Any]]) -> Optional[float]:
+    """When the customer's first line since the latest fresh start (a new session, or the
+    bot taking over again after a person) was written: where their time with the bot before
+    this handoff began. None if that part has no dated customer line."""
+    return next((line.timestamp for line in lines_from_events(events, since_fresh_start=True)
+                 if line.speaker == CUSTOMER and line.timestamp is not None), None)
+
+
 def summary(lines: List[Dict[str, Any]], slots: Dict[str, Any]) -> Dict[str, Any]:
     """What the customer wants and what the bot already tried, in a few words."""
     asked = [line["intent"] for line in lines if line["from"] == "customer" and line["intent"]
@@ -73,4 +81,5 @@ def build_packet(
         "summary": summary(lines, slots),
         "slots": {k: v for k, v in slots.items() if k not in INTERNAL_SLOTS},
         "transcript": lines,
+        "talking_since": talking_since(events),
     }

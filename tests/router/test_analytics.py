@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Dict, List
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from redis import asyncio as aioredis
 
 from router import keys
@@ -17,12 +20,16 @@ from router.analytics import (
     Conversation,
     Filters,
     Ticket,
+    case_from_fields,
     conversation_rows,
     handoff_kind,
     load,
     percentile,
     report,
+    sessions_from_tracker,
 )
+from router.handoff.packet import build_packet
+from router.history_settings import RASA_KEEP_DAYS, RASA_KEEP_SECONDS
 from router.scoring.scorer import ACCEPTED_OFFER, ASKED_FOR_A_PERSON, ONLY_A_PERSON, STILL_ON_IT
 from router.service_levels import ServiceLevels
 
@@ -34,14 +41,14 @@ LEVELS = ServiceLevels(wait_target_seconds=300)
 ALL = Filters(since=DAY1, until=DAY3 - 1)
 
 CONVERSATIONS = [
-    Conversation("c1", "socketio", DAY1 + 100, DAY1 + 900),
-    Conversation("c2", "socketio", DAY1 + 200, DAY1 + 2000),
-    Conversation("c3", "telegram", DAY1 + 300, DAY1 + 400),
-    Conversation("c4", "socketio", DAY2 + 100, DAY2 + 5000),
-    Conversation("c5", "telegram", DAY2 + 200, DAY2 + 300),
-    Conversation("c6", "socketio", DAY2 + 300, DAY2 + 400),
-    Conversation("c7", "rest", DAY2 + 400, DAY2 + 500),
-    Conversation("c8", "socketio", DAY2 + 500, DAY2 + 600),
+    Conversation("c1", "socketio", (DAY1 + 100,), DAY1 + 900),
+    Conversation("c2", "socketio", (DAY1 + 200,), DAY1 + 2000),
+    Conversation("c3", "telegram", (DAY1 + 300,), DAY1 + 400),
+    Conversation("c4", "socketio", (DAY2 + 100,), DAY2 + 5000),
+    Conversation("c5", "telegram", (DAY2 + 200,), DAY2 + 300),
+    Conversation("c6", "socketio", (DAY2 + 300,), DAY2 + 400),
+    Conversation("c7", "rest", (DAY2 + 400,), DAY2 + 500),
+    Conversation("c8", "socketio", (DAY2 + 500,), DAY2 + 600),
 ]
 CASES = [
     # Claimed after 60 s, handled 600 s by ana, rated Great; 40 s with the bot first.
@@ -231,13 +238,21 @@ def test_one_row_per_conversation_with_its_handoff() -> None:
 async def test_load_reads_trackers_cases_and_tickets_from_redis(redis: aioredis.Redis) -> None:
     tracker = {"events": [
         {"event": "action", "timestamp": DAY1 + 10, "name": "action_session_start"},
+        {"event": "session_started", "timestamp": DAY1 + 10},
         {"event": "user", "timestamp": DAY1 + 20, "text": "hi", "input_channel": "telegram"},
-        {"event": "bot", "timestamp": DAY1 + 30, "text": "hello"}], "name": "t1"}
+        {"event": "bot", "timestamp": DAY1 + 30, "text": "hello"},
+        # Back after the session expired, on the web chat: a second conversation.
+        {"event": "session_started", "timestamp": DAY1 + 5000},
+        {"event": "user", "timestamp": DAY1 + 5010, "text": "me again",
+         "input_channel": "socketio"},
+        {"event": "user", "timestamp": DAY1 + 5050, "text": "hello?",
+         "input_channel": "socketio"},
+        {"event": "action", "timestamp": DAY1 + 5060, "name": "action_listen"}], "name": "t1"}
     old = {"events": [{"event": "user", "timestamp": DAY1 - 10 * 86_400, "text": "hi",
                        "input_channel": "socketio"}], "name": "t0"}
     await redis.set(keys.rasa_tracker("t1"), json.dumps(tracker))
     await redis.set(keys.rasa_tracker("t0"), json.dumps(old))
-    packet = {"channel": "telegram", "reason": ASKED_FOR_A_PERSON,
+    packet = {"channel": "telegram", "reason": ASKED_FOR_A_PERSON, "talking_since": DAY1 + 20,
               "transcript": [{"from": "customer", "text": "hi", "timestamp": DAY1 + 20}]}
     await redis.hset(keys.history_case("1"), mapping={
         "case_id": "1", "conversation_id": "t1", "packet": json.dumps(packet),
@@ -250,14 +265,17 @@ async def test_load_reads_trackers_cases_and_tickets_from_redis(redis: aioredis.
     await redis.zadd(keys.tickets_with_status("answered"), {"PC-AAAAA": DAY1 + 500})
 
     records = await load(redis, DAY1, DAY2)
-    assert records.conversations == [Conversation("t1", "telegram", DAY1 + 10, DAY1 + 30)]
+    assert records.conversations == [
+        Conversation("t1", "telegram", (DAY1 + 20,), DAY1 + 30),
+        Conversation("t1", "socketio", (DAY1 + 5010, DAY1 + 5050), DAY1 + 5060)]
     assert records.cases == [Case("t1", "telegram", ASKED_FOR_A_PERSON, DAY1 + 40, DAY1 + 400,
                                   "resolved", DAY1 + 100, "", "ana", "5", DAY1 + 20)]
     # Once the agent has an account, the case carries the name the team knows them by.
     await AgentDirectory(redis).create("ana", "Ana Lima", "a long password for ana")
     named = await load(redis, DAY1, DAY2)
     assert [c.agent_name for c in named.cases] == ["Ana Lima"]
-    assert records.tickets == [Ticket("PC-AAAAA", "t1", "telegram", DAY1 + 500, DAY1 + 800)]
+    assert records.tickets == [Ticket("PC-AAAAA", "t1", "telegram", DAY1 + 500, DAY1 + 800,
+                                      said_at=DAY1 + 20)]
 
 
 @pytest.mark.parametrize("raw", ["", "0", "9", "abc", "300.5", "86401"])
@@ -267,3 +285,143 @@ def test_a_wrong_service_level_target_is_refused_with_its_range(raw: str) -> Non
         return
     with pytest.raises(ValueError, match="SLA_WAIT_SECONDS must be a whole number of seconds"):
         ServiceLevels.from_env({"SLA_WAIT_SECONDS": raw})
+
+
+# --- Conversations are Rasa sessions --------------------------------------------------------
+
+def said(at: float, text: str = "hi", channel: str = "socketio") -> Dict[str, Any]:
+    return {"event": "user", "timestamp": at, "text": text, "input_channel": channel}
+
+
+def session_start(at: float) -> List[Dict[str, Any]]:
+    return [{"event": "action", "timestamp": at, "name": "action_session_start"},
+            {"event": "session_started", "timestamp": at}]
+
+
+def stored(conversation_id: str, events: List[Dict[str, Any]]) -> List[Conversation]:
+    return sessions_from_tracker(conversation_id,
+                                 json.dumps({"events": events, "name": conversation_id}))
+
+
+JAN1 = datetime(2024, 1, 1, 12, tzinfo=UTC).timestamp()
+FEB1 = datetime(2024, 2, 1, tzinfo=UTC).timestamp()
+MAR1 = datetime(2024, 3, 1, tzinfo=UTC).timestamp()
+
+
+def test_a_customer_who_came_back_months_later_is_not_a_conversation_in_between() -> None:
+    # Talked on 1 January and again on 1 March: nothing happened in February.
+    sessions = stored("c", [*session_start(JAN1), said(JAN1 + 5),
+                            *session_start(MAR1 + 3600), said(MAR1 + 3605)])
+    assert [s.said_at for s in sessions] == [(JAN1 + 5,), (MAR1 + 3605,)]
+    february = report(sessions, [], [], Filters(FEB1, MAR1 - 1), LEVELS, UTC)
+    assert february["conversations"] == {"total": 0, "contained": 0, "containment": None}
+    # 29 February and 1 March: counted on the day of the customer's first message (1 March),
+    # not on the day the range begins.
+    leap = report(sessions, [], [], Filters(MAR1 - 86_400, MAR1 + 86_400 - 1), LEVELS, UTC)
+    assert leap["conversations"]["total"] == 1
+    assert [d["conversations"] for d in leap["handoffs"]["by_day"]] == [0, 1]
+
+
+def test_a_session_counts_on_the_day_of_the_first_message_in_the_range() -> None:
+    # Began ten minutes before the range and went on past midnight: in the range, on its
+    # first day; one that ended before the range is not.
+    sessions = stored("c", [*session_start(DAY1 - 600), said(DAY1 - 590), said(DAY1 + 100)])
+    sessions += stored("d", [*session_start(DAY1 - 900), said(DAY1 - 890)])
+    case = Case("c", "socketio", ASKED_FOR_A_PERSON, enqueued_at=DAY1 + 120,
+                ended_at=DAY1 + 500, outcome="resolved", claimed_at=DAY1 + 130)
+    figures = report(sessions, [case], [], Filters(DAY1, DAY3 - 1), LEVELS, UTC)
+    assert [(d["conversations"], d["handoffs"], d["rate"]) for d in
+            figures["handoffs"]["by_day"]] == [(1, 1, 1.0), (0, 0, None)]
+
+
+def test_a_handoff_belongs_to_the_session_it_happened_in() -> None:
+    # Two sessions the same day; a person was needed in the second only.
+    sessions = stored("c", [*session_start(DAY1 + 100), said(DAY1 + 110),
+                            *session_start(DAY1 + 9000), said(DAY1 + 9010, channel="telegram")])
+    case = Case("c", "telegram", ASKED_FOR_A_PERSON, enqueued_at=DAY1 + 9020,
+                ended_at=DAY1 + 9500, outcome="resolved", claimed_at=DAY1 + 9030)
+    figures = report(sessions, [case], [], ALL, LEVELS, UTC)
+    assert figures["conversations"] == {"total": 2, "contained": 1, "containment": 0.5}
+    rows = conversation_rows(sessions, [case], [], ALL, UTC)
+    assert [(r["channel"], r["handed_off"]) for r in rows] == [("socketio", "n"),
+                                                               ("telegram", "y")]
+    # A ticket left in the first session (by its story's latest line) marks that one.
+    ticket = Ticket("PC-AAAAA", "c", "socketio", DAY1 + 9600, said_at=DAY1 + 110)
+    both = report(sessions, [case], [ticket], ALL, LEVELS, UTC)
+    assert both["conversations"]["contained"] == 0
+
+
+def test_a_session_the_customer_never_wrote_in_is_no_conversation() -> None:
+    assert stored("c", [*session_start(DAY1), {"event": "bot", "timestamp": DAY1 + 1,
+                                              "text": "Hello!"}]) == []
+    assert sessions_from_tracker("c", "not json") == []
+
+
+# --- What Rasa no longer keeps --------------------------------------------------------------
+
+def test_rasas_retention_is_the_one_in_endpoints_yml() -> None:
+    endpoints = yaml.safe_load(Path("endpoints.yml").read_text())
+    assert endpoints["tracker_store"]["record_exp"] == RASA_KEEP_SECONDS
+    assert RASA_KEEP_SECONDS == RASA_KEEP_DAYS * 86_400
+
+
+def test_days_rasa_no_longer_keeps_have_no_conversation_figures() -> None:
+    # Rasa keeps everything since noon of the second day: the second day is not whole.
+    figures = report(CONVERSATIONS, CASES, TICKETS, ALL, LEVELS, UTC,
+                     kept_since=DAY2 + 12 * 3600)
+    assert figures["range"]["conversations_kept_from"] == "2024-03-06"
+    assert figures["range"]["conversations_kept_days"] == RASA_KEEP_DAYS
+    assert figures["conversations"] is None
+    handoffs = figures["handoffs"]
+    assert handoffs["rate"] is None and handoffs["total"] == 5
+    assert {r["rate"] for r in handoffs["by_reason"]} == {None}
+    assert {(c["conversations"], c["rate"]) for c in handoffs["by_channel"]} == {(None, None)}
+    assert [(d["conversations"], d["rate"], d["handoffs"]) for d in handoffs["by_day"]] == \
+        [(None, None, 2), (None, None, 3)]
+    # What rests on the handoffs and tickets is still there.
+    assert figures["queue_wait"]["count"] == 3 and figures["csat"]["count"] == 3
+    assert figures["tickets"]["opened"] == 3 and figures["handle_time"]["count"] == 3
+
+
+def test_a_range_partly_kept_has_the_kept_days_only() -> None:
+    figures = report(CONVERSATIONS, CASES, TICKETS, ALL, LEVELS, UTC, kept_since=DAY2)
+    assert figures["range"]["conversations_kept_from"] == "2024-03-05"
+    assert figures["conversations"] is None and figures["handoffs"]["rate"] is None
+    assert [(d["conversations"], d["rate"]) for d in figures["handoffs"]["by_day"]] == \
+        [(None, None), (5, 0.6)]
+    kept = report(CONVERSATIONS, CASES, TICKETS, ALL, LEVELS, UTC, kept_since=DAY1)
+    assert kept["conversations"]["total"] == 8 and kept["handoffs"]["rate"] == 0.625
+
+
+# --- Time with the bot before a handoff -----------------------------------------------------
+
+def _case_from(packet: Dict[str, Any], enqueued: float) -> Case:
+    case = case_from_fields({"conversation_id": packet["conversation_id"],
+                             "packet": json.dumps(packet), "enqueued_at": str(enqueued),
+                             "ended_at": str(enqueued + 600), "outcome": "resolved"})
+    assert case is not None
+    return case
+
+
+def test_time_with_the_bot_starts_at_the_latest_fresh_start() -> None:
+    events = [*session_start(JAN1), said(JAN1 + 10, "where is my order"),
+              {"event": "bot", "timestamp": JAN1 + 11, "text": "It ships today."},
+              *session_start(MAR1), said(MAR1 + 20, "it never came"),
+              {"event": "bot", "timestamp": MAR1 + 21, "text": "Sorry to hear that."},
+              said(MAR1 + 80, "a person please")]
+    packet = build_packet("c-2", events, {}, "socketio", ASKED_FOR_A_PERSON, None,
+                          now=MAR1 + 90)
+    assert packet["transcript"][0]["timestamp"] == JAN1 + 10   # the packet keeps it all
+    assert _case_from(packet, MAR1 + 90).with_bot == 70.0
+    # Handed back, then handed off again: the bot's part starts after the hand back.
+    later = events + [{"event": "resume", "timestamp": MAR1 + 900},
+                      said(MAR1 + 950, "still not here"), said(MAR1 + 1000, "person!")]
+    again = build_packet("c-2", later, {}, "socketio", ASKED_FOR_A_PERSON, None,
+                         now=MAR1 + 1010)
+    assert _case_from(again, MAR1 + 1010).with_bot == 60.0
+
+
+def test_a_packet_from_before_the_mark_has_no_time_with_the_bot() -> None:
+    packet = {"conversation_id": "c", "transcript": [
+        {"from": "customer", "text": "hi", "timestamp": JAN1}]}
+    assert _case_from(packet, MAR1).with_bot is None
