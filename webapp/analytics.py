@@ -9,15 +9,24 @@ import csv
 import io
 import re
 import time
-from datetime import datetime
-from typing import Dict, List, Optional
+from datetime import date, datetime, timedelta
+from typing import Dict, List, Optional, Pattern, Tuple
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from router import service_settings
-from router.analytics import ROW_FIELDS, Filters, conversation_rows, load, report
-from router.service_settings import ServiceSettings
+from router.analytics import (
+    ROW_FIELDS,
+    Filters,
+    conversation_rows,
+    day_of,
+    load,
+    midnight,
+    report,
+)
+from router.history_settings import RASA_KEEP_SECONDS
+from router.service_settings import TEAM, ServiceSettings
 from webapp.auth import admin_required
 from webapp.history import A_DAY, EARLIEST
 from webapp.requests import query_number
@@ -27,36 +36,107 @@ from webapp.services import services
 # conversation of the range is read, and a year covers any report people compare.
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
-# A channel (socketio, telegram, rest...) or a team name as the routing file spells them.
-FILTER_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,39}")
+# A channel as Rasa names it (socketio, telegram, rest...).
+CHANNEL_FILTER = re.compile(r"[a-z0-9][a-z0-9_.-]{0,39}")
+# What each filter accepts, and how to say so: a team is named as Settings accepts it.
+NAME_RULES: Dict[str, Tuple[Pattern[str], str]] = {
+    "channel": (CHANNEL_FILTER, "1-40 lowercase letters, digits, '.', '_' or '-' "
+                                "(e.g. socketio)"),
+    "team": (TEAM, "1-40 letters, digits, spaces, '_' or '-', starting with a letter or "
+                   "digit (e.g. Billing)"),
+}
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # A spreadsheet runs a cell starting with one of these as a formula; a leading ' keeps it text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Tells a spreadsheet the file is UTF-8, so ids and names in other scripts read right.
+BYTE_ORDER_MARK = "\ufeff"
 
 
 def _name_filter(request: web.Request, name: str) -> Optional[str]:
     raw = request.query.get(name, "").strip()
     if not raw:
         return None
-    if not FILTER_NAME.fullmatch(raw):
-        raise web.HTTPBadRequest(text=f"'{name}' is a {name} name: 1-40 lowercase letters, "
-                                      f"digits, '.', '_' or '-' (e.g. socketio), or nothing "
-                                      f"for every {name}.")
+    pattern, rule = NAME_RULES[name]
+    if not pattern.fullmatch(raw):
+        raise web.HTTPBadRequest(text=f"'{name}' is a {name} name: {rule}, or nothing for "
+                                      f"every {name}.")
     return raw
 
 
-def filters(request: web.Request, now: float) -> Filters:
+def filters(request: web.Request, now: float, zone: ZoneInfo) -> Filters:
     """The range and filters asked for; 400 naming what is wrong."""
+    if _asked(request, "from_day", "to_day"):
+        if _asked(request, "since", "until"):
+            raise web.HTTPBadRequest(text="Give the range as 'from_day' and 'to_day' (the "
+                                          "shop's days) or as 'since' and 'until' (unix "
+                                          "seconds), not both.")
+        since, until = _shop_days(request, now, zone)
+    elif _asked(request, "since", "until"):
+        since, until = _seconds(request, now)
+    else:
+        since, until = _last_days(DEFAULT_DAYS, now, zone)
+    return Filters(since, until, _name_filter(request, "channel"),
+                   _name_filter(request, "team"))
+
+
+def _asked(request: web.Request, *names: str) -> bool:
+    return any(request.query.get(name, "") != "" for name in names)
+
+
+def _seconds(request: web.Request, now: float) -> Tuple[float, float]:
     until = query_number(request, "until", EARLIEST, now + A_DAY) or now
     since = query_number(request, "since", EARLIEST, now + A_DAY) \
         or until - DEFAULT_DAYS * A_DAY
     if since > until:
         raise web.HTTPBadRequest(text="'since' is after 'until': swap them.")
     if until - since > MAX_DAYS * A_DAY:
-        raise web.HTTPBadRequest(text=f"The range is longer than {MAX_DAYS} days: ask for "
-                                      f"a shorter one (the report reads every conversation "
-                                      f"in it).")
-    return Filters(since, until, _name_filter(request, "channel"),
-                   _name_filter(request, "team"))
+        raise _too_long()
+    return since, until
+
+
+def _too_long() -> web.HTTPBadRequest:
+    return web.HTTPBadRequest(text=f"The range is longer than {MAX_DAYS} days: ask for a "
+                                   f"shorter one (the report reads every conversation in it).")
+
+
+def _shop_days(request: web.Request, now: float, zone: ZoneInfo) -> Tuple[float, float]:
+    """From the first moment of `from_day` to the last of `to_day`, in the shop's time zone,
+    whatever the zone of the person asking."""
+    today = datetime.fromtimestamp(now, zone).date()
+    last = _day(request, "to_day", today) or today
+    first = _day(request, "from_day", today) or last - timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        raise web.HTTPBadRequest(text="'from_day' is after 'to_day': swap them.")
+    if (last - first).days + 1 > MAX_DAYS:
+        raise _too_long()
+    return _whole_days(first, last, zone)
+
+
+def _last_days(count: int, now: float, zone: ZoneInfo) -> Tuple[float, float]:
+    today = datetime.fromtimestamp(now, zone).date()
+    return _whole_days(today - timedelta(days=count - 1), today, zone)
+
+
+def _whole_days(first: date, last: date, zone: ZoneInfo) -> Tuple[float, float]:
+    # The range's end is inclusive: the last millisecond before the next day begins.
+    return midnight(first, zone), midnight(last + timedelta(days=1), zone) - 0.001
+
+
+def _day(request: web.Request, name: str, today: date) -> Optional[date]:
+    raw = request.query.get(name, "")
+    if raw == "":
+        return None
+    earliest = datetime.fromtimestamp(EARLIEST, ZoneInfo("UTC")).date()
+    latest = today + timedelta(days=1)
+    try:
+        day = date.fromisoformat(raw) if DAY.fullmatch(raw) else None
+    except ValueError:
+        day = None
+    if day is None or not earliest <= day <= latest:
+        raise web.HTTPBadRequest(text=f"'{name}' is a day written YYYY-MM-DD (e.g. "
+                                      f"{today.isoformat()}) from {earliest.isoformat()} to "
+                                      f"{latest.isoformat()}, a day in the shop's time zone.")
+    return day
 
 
 async def _service(request: web.Request) -> ServiceSettings:
@@ -67,17 +147,20 @@ async def _service(request: web.Request) -> ServiceSettings:
 
 @admin_required
 async def analytics(request: web.Request) -> web.Response:
-    chosen = filters(request, time.time())
+    now = time.time()
     service = await _service(request)
+    zone = ZoneInfo(service.timezone)
+    chosen = filters(request, now, zone)
     records = await load(services(request).redis, chosen.since, chosen.until)
     figures = await asyncio.to_thread(report, records.conversations, records.cases,
-                                      records.tickets, chosen, service.levels,
-                                      ZoneInfo(service.timezone))
+                                      records.tickets, chosen, service.levels, zone,
+                                      now - RASA_KEEP_SECONDS)
     return web.json_response(figures)
 
 
 def as_csv(rows: List[Dict[str, str]]) -> str:
     out = io.StringIO()
+    out.write(BYTE_ORDER_MARK)
     writer = csv.DictWriter(out, fieldnames=ROW_FIELDS, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
@@ -90,14 +173,13 @@ def _safe_cell(value: str) -> str:
 
 
 def _file_name(chosen: Filters, zone: ZoneInfo) -> str:
-    day = lambda at: datetime.fromtimestamp(at, zone).date().isoformat()  # noqa: E731
-    return f"conversations-{day(chosen.since)}-to-{day(chosen.until)}.csv"
+    return f"conversations-{day_of(chosen.since, zone)}-to-{day_of(chosen.until, zone)}.csv"
 
 
 @admin_required
 async def conversations_csv(request: web.Request) -> web.Response:
-    chosen = filters(request, time.time())
     zone = ZoneInfo((await _service(request)).timezone)
+    chosen = filters(request, time.time(), zone)
     records = await load(services(request).redis, chosen.since, chosen.until)
     rows = await asyncio.to_thread(conversation_rows, records.conversations, records.cases,
                                    records.tickets, chosen, zone)

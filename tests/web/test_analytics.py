@@ -9,13 +9,16 @@ import csv
 import io
 import json
 import time
-from typing import Any, Dict, Optional
+from datetime import date, datetime, timedelta
+from typing import Any, Dict, List, Optional
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp.test_utils import TestClient
 from redis import asyncio as aioredis
 
 from router import keys
+from router.history_settings import RASA_KEEP_DAYS
 from router.scoring.scorer import ASKED_FOR_A_PERSON, ONLY_A_PERSON
 from tests.web.conftest import make_agent, sign_in, waiting_customer
 
@@ -28,8 +31,9 @@ START = (time.time() // DAY - 2) * DAY + 12 * 3600
 
 async def tracker(redis: aioredis.Redis, conversation_id: str, channel: str, start: float,
                   end: float) -> None:
-    """A conversation as Rasa's tracker store keeps it."""
-    events = [{"event": "user", "timestamp": start, "text": "hello", "input_channel": channel},
+    """A conversation as Rasa's tracker store keeps it: one session."""
+    events = [{"event": "session_started", "timestamp": start - 1},
+              {"event": "user", "timestamp": start, "text": "hello", "input_channel": channel},
               {"event": "bot", "timestamp": end, "text": "hi"}]
     await redis.set(keys.rasa_tracker(conversation_id),
                     json.dumps({"events": events, "name": conversation_id}))
@@ -40,7 +44,8 @@ async def case(redis: aioredis.Redis, number: int, conversation_id: str, reason:
                agent_id: str = "", team: str = "", rating: str = "") -> None:
     """An ended handoff as release.lua keeps it."""
     packet = {"conversation_id": conversation_id, "channel": "socketio", "reason": reason,
-              "transcript": [{"from": "customer", "text": "hello", "timestamp": enqueued - 30}]}
+              "transcript": [{"from": "customer", "text": "hello", "timestamp": enqueued - 30}],
+              "talking_since": enqueued - 30}
     fields: Dict[str, Any] = {"case_id": number, "conversation_id": conversation_id,
                               "packet": json.dumps(packet), "enqueued_at": enqueued,
                               "ended_at": ended, "outcome": outcome, "team": team,
@@ -110,7 +115,10 @@ async def test_the_csv_has_one_row_per_conversation(api: TestClient,
     assert reply.status == 200, await reply.text()
     assert reply.content_type == "text/csv"
     assert reply.headers["Content-Disposition"].startswith('attachment; filename="conversations-')
-    rows = list(csv.DictReader(io.StringIO(await reply.text())))
+    body = await reply.read()
+    # A byte-order mark first, so a spreadsheet reads the file as UTF-8.
+    assert body.startswith(b"\xef\xbb\xbf" + b"conversation_id,")
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert [r["conversation_id"] for r in rows] == ["calm", "quick", "slow"]
     assert list(rows[0]) == ["conversation_id", "channel", "started", "ended", "handed_off",
                              "reason_kind", "team", "waited_seconds", "handled_seconds", "agent",
@@ -123,12 +131,31 @@ async def test_the_csv_has_one_row_per_conversation(api: TestClient,
     assert rows[2]["waited_seconds"] == "600" and rows[2]["outcome"] == "handed_back"
 
 
+async def csv_rows(api: TestClient, headers: Dict[str, str],
+                   params: Optional[Dict[str, str]] = None) -> List[Dict[str, str]]:
+    reply = await api.get(CSV_URL, params=params or {}, headers=headers)
+    assert reply.status == 200, await reply.text()
+    return list(csv.DictReader(io.StringIO((await reply.read()).decode("utf-8-sig"))))
+
+
 async def test_a_cell_a_spreadsheet_would_run_stays_text(api: TestClient,
                                                          redis: aioredis.Redis) -> None:
     await tracker(redis, "odd", "=cmd|' /C calc'!A0", START, START + 10)
-    reply = await api.get(CSV_URL, headers=await admin(api, redis))
-    rows = list(csv.DictReader(io.StringIO(await reply.text())))
+    # An id and a team's name as stored, each starting like a formula.
+    await tracker(redis, "+1-555-0100", "telegram", START + 20, START + 500)
+    await case(redis, 7, "+1-555-0100", ASKED_FOR_A_PERSON, START + 40, START + 400,
+               "resolved", claimed=START + 50, agent_id="@ana", team="=HYPERLINK(\"x\")")
+    rows = await csv_rows(api, await admin(api, redis))
     assert rows[0]["channel"] == "'=cmd|' /C calc'!A0"
+    assert (rows[1]["conversation_id"], rows[1]["team"], rows[1]["agent"]) == \
+        ("'+1-555-0100", "'=HYPERLINK(\"x\")", "'@ana")
+
+
+async def test_ids_in_any_script_survive_the_csv(api: TestClient,
+                                                 redis: aioredis.Redis) -> None:
+    await tracker(redis, "Zoë-東京", "socketio", START, START + 10)
+    rows = await csv_rows(api, await admin(api, redis))
+    assert rows[0]["conversation_id"] == "Zoë-東京"
 
 
 @pytest.mark.parametrize("query, message", [
@@ -142,6 +169,15 @@ async def test_a_cell_a_spreadsheet_would_run_stays_text(api: TestClient,
     ({"channel": "Web Chat!"}, "'channel' is a channel name"),
     ({"team": "x" * 41}, "'team' is a team name"),
     ({"team": "-billing"}, "'team' is a team name"),
+    ({"team": "billing!"}, "'team' is a team name"),
+    ({"from_day": "2024-3-5"}, "'from_day' is a day written YYYY-MM-DD"),
+    ({"to_day": "2024-02-30"}, "'to_day' is a day written YYYY-MM-DD"),
+    ({"from_day": "yesterday"}, "'from_day' is a day written YYYY-MM-DD"),
+    ({"from_day": "1999-12-31"}, "from 2000-01-01"),
+    ({"to_day": "2999-01-01"}, "'to_day' is a day written YYYY-MM-DD"),
+    ({"from_day": "2024-03-05", "to_day": "2024-03-04"}, "'from_day' is after 'to_day'"),
+    ({"from_day": "2022-12-31", "to_day": "2024-01-01"}, "longer than 366 days"),
+    ({"from_day": "2024-03-05", "until": "1700000000"}, "not both"),
 ])
 @pytest.mark.parametrize("url", [URL, CSV_URL])
 async def test_bad_ranges_and_filters_are_refused_with_a_message(
@@ -184,3 +220,76 @@ async def test_an_agent_who_is_not_an_admin_gets_no_service_level_alert(
     await make_agent(redis, "ana")
     snapshot = await (await api.get("/api/queue", headers=await sign_in(api, "ana"))).json()
     assert len(snapshot["waiting"]) == 1 and "service_level" not in snapshot
+
+
+async def test_a_team_named_as_settings_allow_is_a_filter(api: TestClient,
+                                                        redis: aioredis.Redis) -> None:
+    await tracker(redis, "vip", "socketio", START, START + 600)
+    await case(redis, 3, "vip", ASKED_FOR_A_PERSON, START + 30, START + 500, "resolved",
+               claimed=START + 60, agent_id="ana", team="Senior support")
+    reply = await api.get(URL, params={"team": "Senior support"},
+                          headers=await admin(api, redis))
+    assert reply.status == 200, await reply.text()
+    figures = await reply.json()
+    assert figures["range"]["team"] == "Senior support" and figures["handoffs"]["total"] == 1
+
+
+# The shop's days, in a zone far from the test's own (and from the stack's default).
+SHOP = ZoneInfo("Pacific/Auckland")
+
+
+async def test_picked_days_are_the_shops_days(api: TestClient, redis: aioredis.Redis) -> None:
+    await redis.set(keys.ROUTER_SETTINGS,
+                    json.dumps({"service": {"timezone": "Pacific/Auckland"}}))
+    today = datetime.now(SHOP).date()
+    first, last = today - timedelta(days=6), today - timedelta(days=5)
+
+    def at(day: date, hour: int, minute: int) -> float:
+        return datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHOP).timestamp()
+
+    # Just inside the two days picked, and just outside them, in Auckland.
+    await tracker(redis, "first-thing", "socketio", at(first, 0, 10), at(first, 0, 20))
+    await tracker(redis, "last-thing", "socketio", at(last, 23, 40), at(last, 23, 50))
+    await tracker(redis, "day-before", "socketio", at(first - timedelta(days=1), 23, 50),
+                  at(first - timedelta(days=1), 23, 55))
+    await tracker(redis, "day-after", "socketio", at(last + timedelta(days=1), 0, 5),
+                  at(last + timedelta(days=1), 0, 10))
+    headers = await admin(api, redis)
+    params = {"from_day": first.isoformat(), "to_day": last.isoformat()}
+    figures = await (await api.get(URL, params=params, headers=headers)).json()
+    assert figures["range"]["days"] == [first.isoformat(), last.isoformat()]
+    assert figures["range"]["since"] == at(first, 0, 0)
+    assert figures["conversations"]["total"] == 2
+    assert [d["conversations"] for d in figures["handoffs"]["by_day"]] == [1, 1]
+    rows = await csv_rows(api, headers, params)
+    assert [r["conversation_id"] for r in rows] == ["first-thing", "last-thing"]
+    assert rows[1]["started"].endswith(("+12:00", "+13:00"))   # written in the shop's time
+    # Without dates: the last 30 of the shop's days, today included.
+    default = await (await api.get(URL, headers=headers)).json()
+    assert default["range"]["days"][-1] == today.isoformat()
+    assert len(default["range"]["days"]) == 30 and default["conversations"] is not None
+
+
+async def test_days_rasa_no_longer_keeps_say_so(api: TestClient,
+                                                redis: aioredis.Redis) -> None:
+    # Forty days ago Rasa has forgotten most conversations; the history keeps the handoff.
+    long_ago = START - (RASA_KEEP_DAYS + 8) * DAY
+    await tracker(redis, "back-again", "socketio", long_ago, long_ago + 100)
+    await case(redis, 4, "gone", ASKED_FOR_A_PERSON, long_ago + 30, long_ago + 900,
+               "resolved", claimed=long_ago + 90, agent_id="ana")
+    headers = await admin(api, redis)
+    reply = await api.get(URL, params={"since": str(long_ago - DAY),
+                                       "until": str(START + DAY)}, headers=headers)
+    assert reply.status == 200, await reply.text()
+    figures = await reply.json()
+    kept_from = figures["range"]["conversations_kept_from"]
+    assert figures["range"]["conversations_kept_days"] == RASA_KEEP_DAYS
+    assert figures["conversations"] is None and figures["handoffs"]["rate"] is None
+    by_day = {d["day"]: d for d in figures["handoffs"]["by_day"]}
+    old_days = [d for d in by_day.values() if d["day"] < kept_from]
+    assert old_days and all(d["conversations"] is None and d["rate"] is None
+                            for d in old_days)
+    assert all(d["conversations"] is not None for d in by_day.values()
+               if d["day"] >= kept_from)
+    # What the history keeps is still counted.
+    assert figures["handoffs"]["total"] == 1 and figures["queue_wait"]["count"] == 1
