@@ -171,6 +171,17 @@ def with_overrides(defaults: ServiceSettings, raw: Mapping[str, Any]) -> Service
     return replace(defaults, **{name: _READERS[name](value) for name, value in raw.items()})
 
 
+def whole(overrides: Mapping[str, Any], defaults: ServiceSettings) -> Dict[str, Any]:
+    """`overrides` with every service field written out once any is set (the missing ones
+    from `defaults`, the environment of the process saving them): each process would
+    otherwise fill the missing ones from its own environment, and the action server's may
+    differ from the web service's. Wrong or absent service overrides are left for validation."""
+    raw = overrides.get(SERVICE)
+    if not isinstance(raw, Mapping) or not raw or field_errors(raw):
+        return dict(overrides)
+    return {**overrides, SERVICE: with_overrides(defaults, raw).written()}
+
+
 def _timezone(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("the time zone is a name like Europe/Berlin or America/New_York")

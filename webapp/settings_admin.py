@@ -124,8 +124,12 @@ async def change_settings(request: web.Request) -> web.Response:
                                       "{\"overrides\": {\"handoff_threshold\": 0.7}}.")
     comment = text_field(body, "comment", required=False, max_length=MAX_COMMENT_CHARS) or ""
     base_version = _base_version(body)
+    overrides = body["overrides"]
+    if isinstance(overrides, dict):
+        # Every service field stored once any is, so every process reads the same ones.
+        overrides = service_settings.whole(overrides, service_settings.ServiceSettings.from_env())
     try:
-        version = await _versions(request).save(body["overrides"], current(request).id,
+        version = await _versions(request).save(overrides, current(request).id,
                                                 comment, base_version)
     except SettingsInvalid as error:
         return _refused(error)

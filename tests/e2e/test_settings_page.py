@@ -13,6 +13,7 @@ from redis import asyncio as aioredis
 from router import keys
 from router.handoff.queue import HandoffQueue
 from router.handoff.routing import routes
+from router.service_settings import FIELDS as SERVICE_FIELDS
 from tests.e2e.browser import Browser, running_browser
 from tests.e2e.conftest import RunningBot
 from tests.e2e.test_console_page import account_for_the_test, in_redis, sign_in
@@ -149,6 +150,9 @@ def test_the_consoles_colours_follow_a_threshold_changed_while_it_is_open(
                             check=lambda name: name == "score score--concern")
 
 
+CHANGED = ("hours", "holidays", "queue_limit", "sla_wait_minutes", "routing")
+
+
 def test_an_admin_sets_when_people_can_take_over(
     fresh_shop: RunningBot, settings_admin: Browser
 ) -> None:
@@ -175,11 +179,15 @@ def test_an_admin_sets_when_people_can_take_over(
     console.type_text("#settings-comment", "Winter hours")
     console.click("#settings-save")
     _shows(console, "settings-notice", "Saved as version")
-    assert in_redis(fresh_shop, _overrides) == {"service": {
+    stored = in_redis(fresh_shop, _overrides)
+    # Every service field once any is changed: the action server then reads the same ones.
+    assert set(stored) == {"service"} and set(stored["service"]) == set(SERVICE_FIELDS)
+    assert {name: stored["service"][name] for name in CHANGED} == {
         "hours": {"monday": "09:00-17:00", "saturday": "10:00-14:00"},
         "holidays": ["2026-12-25", "2026-12-26"], "queue_limit": 5, "sla_wait_minutes": 3,
         "routing": {"by_intent": {**DEFAULT_ROUTES.by_intent, "shipping_costs": "shipping"},
-                    "by_signal": DEFAULT_ROUTES.by_signal}}}
+                    "by_signal": DEFAULT_ROUTES.by_signal}}
+    assert stored["service"]["max_wait_minutes"] == 120   # the stack's own default, kept
     newest = console.wait_for(f"{HISTORY}.map(v => v.textContent)",
                               check=lambda items: bool(items) and "Winter hours" in items[0])
     assert "Support hours: always → Monday 09:00-17:00, Saturday 10:00-14:00" in newest[0]

@@ -19,9 +19,11 @@ from router.handoff.queue import HandoffQueue
 from router.relay import housekeeping
 from router.relay.outbox import Outbox
 from router.service_settings import (
+    FIELDS,
     ServiceSettings,
     field_errors,
     live,
+    whole,
     with_overrides,
 )
 from router.settings_versions import SettingsInvalid, SettingsVersions, diff, validate
@@ -144,3 +146,25 @@ async def test_the_housekeeping_follows_a_shorter_longest_wait_at_once(
     [ticket] = await TicketStore(redis, 2000).with_status(OPEN, 10)
     assert ticket.conversation_id == "waited"
     assert await queue.owner("waited") is None
+
+
+def test_once_any_service_field_is_set_every_one_is_written_out() -> None:
+    # The web service's environment (the action server may have another).
+    web = ServiceSettings.from_env({"SUPPORT_TIMEZONE": "Europe/Paris",
+                                    "HANDOFF_QUEUE_LIMIT": "12"})
+    overrides = {"handoff_threshold": 0.7, "service": {"queue_limit": 30}}
+    stored = whole(overrides, web)
+    assert stored["handoff_threshold"] == 0.7
+    assert set(stored["service"]) == set(FIELDS)
+    assert stored["service"]["queue_limit"] == 30
+    assert stored["service"]["timezone"] == "Europe/Paris"   # not each process's own
+    assert with_overrides(ServiceSettings(), stored["service"]) == \
+        with_overrides(web, {"queue_limit": 30})
+    # The diff still names only what changed.
+    assert [c["field"] for c in diff({}, whole({"service": {"queue_limit": 30}},
+                                               ServiceSettings.from_env()))] == \
+        ["service.queue_limit"]
+    # Nothing set, or something wrong (for validation to name), is left as it is.
+    assert whole({"handoff_threshold": 0.7}, web) == {"handoff_threshold": 0.7}
+    assert whole({"service": {}}, web) == {"service": {}}
+    assert whole({"service": {"queue_limit": -1}}, web) == {"service": {"queue_limit": -1}}

@@ -11,7 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from redis import asyncio as aioredis
 
-from router import keys, settings_catalog
+from router import keys, service_settings, settings_catalog
 from router.plain_words import SIGNALS
 from tests.web.conftest import make_agent, sign_in
 
@@ -209,3 +209,17 @@ async def test_export_is_every_version_as_a_file(api: TestClient,
     exported = await reply.json()
     assert [(v["number"], v["comment"]) for v in exported["versions"]] == [
         (0, "defaults"), (1, "watch first")]
+
+
+async def test_a_service_change_stores_every_service_field_so_all_processes_agree(
+    api: TestClient, admin: Dict[str, str], redis: aioredis.Redis,
+) -> None:
+    reply = await _put(api, admin, {"overrides": {"service": {"queue_limit": 30}},
+                                    "base_version": 0})
+    assert reply.status == 200, await reply.text()
+    version = (await reply.json())["version"]
+    assert [c["field"] for c in version["changes"]] == ["service.queue_limit"]
+    stored = json.loads(await redis.get(keys.ROUTER_SETTINGS))["service"]
+    assert set(stored) == set(service_settings.FIELDS)
+    assert stored == {**service_settings.ServiceSettings.from_env().written(),
+                      "queue_limit": 30}

@@ -207,10 +207,13 @@ function serviceField(field, value, fallback, limits) {
                       `${field.hint} Default ${fallback || "none"}.`);
 }
 
-// The service settings that differ from their defaults (null when none does), as typed: the
-// server explains what it cannot read.
+// The service settings as typed (the server explains what it cannot read): every one of them
+// once any differs from what is stored, or once they are stored (null while none is and none
+// differs). Not only those differing from this web service's defaults: the action server
+// reads its own environment, and would fill the others from its own defaults.
 function proposedService() {
-  const { defaults } = view.loaded.service;
+  const stored = view.loaded.overrides.service;
+  const { values } = view.loaded.service;
   const value = (name) => $(`setting-service-${name}`).value.trim();
   const number = (name) => (value(name) !== "" && Number.isInteger(Number(value(name)))
     ? Number(value(name)) : value(name));
@@ -224,8 +227,8 @@ function proposedService() {
                    sla_wait_minutes: number("sla_wait_minutes"), hours,
                    routing: proposedRouting() };
   const changed = Object.entries(chosen)
-    .filter(([name, typed]) => JSON.stringify(typed) !== JSON.stringify(defaults[name]));
-  return changed.length ? Object.fromEntries(changed) : null;
+    .some(([name, typed]) => JSON.stringify(typed) !== JSON.stringify(values[name]));
+  return stored || changed ? chosen : null;
 }
 
 function numberField(name, field) {
