@@ -54,16 +54,6 @@ def read_overrides(client: redis.Redis[Any]) -> Dict[str, Any]:
     return value
 
 
-def write_overrides(client: redis.Redis[Any], overrides: Dict[str, Any]) -> ScorerSettings:
-    """Validate, store and announce; nothing is stored when validation fails."""
-    settings = by_channel(overrides).general
-    with client.pipeline(transaction=True) as tx:
-        tx.set(keys.ROUTER_SETTINGS, json.dumps(overrides))
-        tx.publish(keys.ROUTER_SETTINGS_CHANGED, "1")
-        tx.execute()
-    return settings
-
-
 class LiveSettings:
     """Current settings for a long-running process, kept fresh from Redis in the background.
     Each channel's settings are built once per change, so a turn only looks its channel up."""

@@ -1,6 +1,8 @@
 """`python -m router.settings_cli`: show and change the router's live settings.
 
-  show                 the settings in effect, marking the ones changed from the defaults
+  show                 the settings in effect, marking the ones changed from the defaults;
+                       then when people can take over (service.*) and each channel's own
+                       overrides (channels.<channel>.*)
   set NAME VALUE       change one (NAME may be weights.SIGNAL; VALUE is YAML: 0.7, [a, b])
   reset [NAME]         back to the default (all of them without NAME)
   history [--limit N]  the versions, newest first: who, when, the comment and what changed
@@ -8,8 +10,12 @@
 
 `set` and `reset` take `--comment "why"`. Every change is a new version, made by
 `cli:<your user name>` (router/settings_versions.py), the same history admins see in the
-console. Changes are validated first ("handoff_threshold must be between 0 and 1, got 1.7")
-and take effect on the next customer turn in every running process. REDIS_URL says which Redis.
+console, saved on the version it was made from: if someone saves in between (say in the
+console), the change is made once more on what they saved, and refused if it happens again,
+so their change is never silently undone. Changes are validated first ("handoff_threshold
+must be between 0 and 1, got 1.7") and take effect on the next customer turn in every running
+process. `service` and `channels` are set as a whole value, e.g.
+`set channels '{socketio: {handoff_threshold: 0.45}}'`. REDIS_URL says which Redis.
 """
 
 from __future__ import annotations
@@ -27,12 +33,18 @@ import yaml
 from redis import asyncio as aioredis
 from redis.exceptions import RedisError
 
+from router import service_settings
+from router.channel_settings import CHANNELS
 from router.live_settings import merged
 from router.scoring.settings import SettingsError
+from router.service_settings import SERVICE, ServiceSettings
 from router.settings_versions import SettingsVersions, UnknownVersion, Version, VersionConflict
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6390/0"
 HISTORY_SHOWN = 20
+# A change made on what someone else just saved is tried once more on their version; twice
+# in a row means someone is changing the settings right now, and a person should look.
+CHANGE_ATTEMPTS = 2
 
 
 def _set(overrides: Dict[str, Any], name: str, raw: str) -> Dict[str, Any]:
@@ -69,7 +81,35 @@ def _show(overrides: Dict[str, Any]) -> str:
         else:
             mark = " (changed)" if name in overrides else ""
             lines.append(f"{name}: {json.dumps(value)}{mark}")
-    return "\n".join(lines)
+    return "\n".join([*lines, *_service_lines(overrides), *_channel_lines(overrides)])
+
+
+def _service_lines(overrides: Dict[str, Any]) -> List[str]:
+    """When people can take over, in effect (this process's environment for what is not
+    stored)."""
+    stored = overrides.get(SERVICE) or {}
+    errors = service_settings.field_errors(stored)
+    if errors:
+        return [f"{SERVICE}: stored but not valid ({'; '.join(errors.values())})"]
+    in_effect = service_settings.with_overrides(ServiceSettings.from_env(), stored).written()
+    return [f"{SERVICE}.{name}: {json.dumps(value)}{' (changed)' if name in stored else ''}"
+            for name, value in in_effect.items()]
+
+
+def _channel_lines(overrides: Dict[str, Any]) -> List[str]:
+    """Each channel's own overrides (a channel without any uses the general settings)."""
+    channels = overrides.get(CHANNELS)
+    if not isinstance(channels, dict) or not channels:
+        return [f"{CHANNELS}: none (every channel uses the settings above)"]
+    lines = []
+    for channel, own in sorted(channels.items()):
+        for name, value in sorted((own or {}).items()):
+            if name == "weights" and isinstance(value, dict):
+                lines += [f"{CHANNELS}.{channel}.weights.{signal}: {json.dumps(weight)}"
+                          for signal, weight in sorted(value.items())]
+            else:
+                lines.append(f"{CHANNELS}.{channel}.{name}: {json.dumps(value)}")
+    return lines
 
 
 def _described(version: Version) -> str:
@@ -101,15 +141,32 @@ async def _command(args: argparse.Namespace, versions: SettingsVersions) -> str:
     if args.command == "restore":
         version = await versions.restore(args.number, _who())
         return f"{_described(version)}\n\n{_show(version.overrides)}"
-    overrides = await versions.overrides()
     if args.command == "show":
-        return _show(overrides)
-    if args.command == "set":
-        overrides = _set(overrides, args.name, args.value)
-    else:
-        overrides = _reset(overrides, args.name)
-    version = await versions.save(overrides, _who(), args.comment or "")
-    return f"{_described(version)}\n\n{_show(overrides)}"
+        return _show(await versions.overrides())
+    version = await _change(args, versions)
+    return f"{_described(version)}\n\n{_show(version.overrides)}"
+
+
+async def _change(args: argparse.Namespace, versions: SettingsVersions) -> Version:
+    """`set` or `reset` on the settings as read, saved on the version read."""
+    for attempt in range(1, CHANGE_ATTEMPTS + 1):
+        # The version first: a save between the two reads then shows as a conflict.
+        base_version = await versions.latest()
+        overrides = await versions.overrides()
+        if args.command == "set":
+            changed = _set(overrides, args.name, args.value)
+        else:
+            changed = _reset(overrides, args.name)
+        # Every service field once any is set, as the console stores them.
+        changed = service_settings.whole(changed, ServiceSettings.from_env())
+        try:
+            return await versions.save(changed, _who(), args.comment or "", base_version)
+        except VersionConflict:
+            if attempt == CHANGE_ATTEMPTS:
+                break
+    raise VersionConflict("The settings were changed by someone else twice while this change "
+                          "was being made; nothing was saved. Run `show` to see them now, "
+                          "then make your change again.")
 
 
 async def run(args: argparse.Namespace, redis_url: str) -> str:

@@ -14,6 +14,7 @@ which fits and tunes on the train and dev splits' transcripts, never on test's.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import tempfile
@@ -23,11 +24,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
-import redis
 import requests
+from redis import asyncio as aioredis
 
 from router.eval.corpus import Labelled
-from router.live_settings import write_overrides
+from router.settings_versions import SettingsVersions
 from router.transcript import FRUSTRATION_SLOT, Line, lines_from_events
 
 TOKEN_BYTES = 16
@@ -90,6 +91,16 @@ def replay(bot: BotEndpoint, conversation: Labelled) -> Replay:
     return Replay(conversation.name, lines_from_events(events), assessments)
 
 
+async def _shadow_mode(redis_url: str) -> None:
+    """The router scores but never hands off, saved as a settings version like any change."""
+    client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        await SettingsVersions(client).save({"shadow_mode": True}, "eval",
+                                            "the evaluation watches the router, no handoffs")
+    finally:
+        await client.close()
+
+
 @contextlib.contextmanager
 def running_stack(model: Path) -> Iterator[tuple[BotEndpoint, Path]]:
     """The stack on free ports with its own Redis and shop, the router in shadow mode."""
@@ -102,7 +113,7 @@ def running_stack(model: Path) -> Iterator[tuple[BotEndpoint, Path]]:
     with tempfile.TemporaryDirectory(prefix="eval-bot-") as folder:
         data_dir = Path(folder)
         embedded = EmbeddedRedis(data_dir / "redis", free_port()).start()
-        write_overrides(redis.Redis.from_url(embedded.url), {"shadow_mode": True})
+        asyncio.run(_shadow_mode(embedded.url))
         settings = StackSettings(rasa_port=free_port(), actions_port=free_port(),
                                  web_port=free_port(), data_dir=data_dir, model_path=model)
         token = uuid.uuid4().hex

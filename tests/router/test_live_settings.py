@@ -3,19 +3,20 @@ with history and restore), and every process (two separate ones, too) picking a 
 once."""
 
 import asyncio
+import getpass
 import json
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import List
+from typing import Any, Dict, List
 
 import pytest
 import redis
 from redis import asyncio as aioredis
 
-from router import keys
-from router.live_settings import LiveSettings, merged, write_overrides
+from router import keys, service_settings
+from router.live_settings import LiveSettings, merged
 from router.scoring import ScorerSettings
 from router.settings_cli import main
 from router.settings_versions import SettingsVersions
@@ -71,7 +72,7 @@ def test_a_running_process_picks_up_a_change_at_once(store: redis.Redis,
     live = LiveSettings(redis_server.url, refresh_seconds=60)
     assert live.current.handoff_threshold == 0.6
     time.sleep(0.3)  # let the follower subscribe
-    write_overrides(redis.Redis.from_url(redis_server.url), {"handoff_threshold": 0.8})
+    assert main(["set", "handoff_threshold", "0.8"]) == 0
     deadline = time.monotonic() + 3
     while live.current.handoff_threshold != 0.8 and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -223,3 +224,58 @@ def test_a_versioned_change_reaches_two_running_processes_on_the_next_turn(
         word, threshold, seen_at = lines[1].split()
         assert (word, float(threshold)) == ("sees", 0.75), err
         assert float(seen_at) - saved_at < 2.0
+
+
+def test_show_names_the_service_settings_and_each_channels_own(
+        store: redis.Redis, capsys: pytest.CaptureFixture) -> None:
+    assert main(["set", "channels", "{socketio: {handoff_threshold: 0.45, "
+                                    "weights: {insult: 0.8}}}"]) == 0
+    assert main(["set", "service", "{queue_limit: 30}"]) == 0
+    capsys.readouterr()
+    assert main(["show"]) == 0
+    shown = capsys.readouterr().out
+    assert "service.queue_limit: 30 (changed)" in shown
+    assert 'service.hours: "always"' in shown or "service.hours: {" in shown
+    assert "channels.socketio.handoff_threshold: 0.45" in shown
+    assert "channels.socketio.weights.insult: 0.8" in shown
+    # Once one service field is set, every one is stored (the action server reads them too).
+    stored = json.loads(store.get(keys.ROUTER_SETTINGS))["service"]
+    assert set(stored) == set(service_settings.FIELDS) and stored["queue_limit"] == 30
+    main(["reset", "channels"])
+    capsys.readouterr()
+    main(["show"])
+    assert "channels: none (every channel uses the settings above)" in capsys.readouterr().out
+
+
+def _console_saves_after_each_read(monkeypatch: pytest.MonkeyPatch, times: int) -> None:
+    """Someone saves in the console right after the command line read the overrides."""
+    real_overrides = SettingsVersions.overrides
+    saved = []
+
+    async def read_then_someone_saves(self: SettingsVersions) -> Dict[str, Any]:
+        read = await real_overrides(self)
+        if len(saved) < times:
+            saved.append(await self.save({**read, "concern_threshold": (2 + len(saved)) / 10},
+                                         "ada", "from the console"))
+        return read
+
+    monkeypatch.setattr(SettingsVersions, "overrides", read_then_someone_saves)
+
+
+def test_a_console_save_in_between_is_kept_not_reverted(
+        store: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+    _console_saves_after_each_read(monkeypatch, times=1)
+    assert main(["set", "handoff_threshold", "0.7"]) == 0
+    assert json.loads(store.get(keys.ROUTER_SETTINGS)) == {"concern_threshold": 0.2,
+                                                           "handoff_threshold": 0.7}
+    assert [v["who"] for v in _versions(store)] == ["ada", "cli:" + getpass.getuser()]
+
+
+def test_a_change_raced_twice_is_refused_and_says_what_to_do(
+        store: redis.Redis, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture) -> None:
+    _console_saves_after_each_read(monkeypatch, times=2)
+    assert main(["reset"]) == 2
+    assert "changed by someone else twice" in capsys.readouterr().err
+    assert json.loads(store.get(keys.ROUTER_SETTINGS)) == {"concern_threshold": 0.3}
+    assert [v["who"] for v in _versions(store)] == ["ada", "ada"]
