@@ -1,13 +1,15 @@
 """The admins' dashboard in a real headless Chromium against the real stack: conversations and
-ended handoffs written into Redis for three days of 2021 are drawn as the figures, the stacked
-bars of handoffs by reason, the points of the handoff rate per day, the bars of each channel's
-handoff rate, of each team's handoffs and of each agent's handle time, and the points of the
-queue wait that the data makes; the dialog fits a 390 px phone; and an admin sees the alert
-for a customer waiting past the target."""
+ended handoffs written into Redis for three days a week and a half ago are drawn as the
+figures, the stacked bars of handoffs by reason, the points of the handoff rate per day, the
+bars of each channel's handoff rate, of each team's handoffs and of each agent's handle time,
+and the points of the queue wait that the data makes; the CSV link follows the picked dates
+before Show; a range reaching back before what Rasa keeps says "not kept"; the report says it
+is loading; the dialog fits a 390 px phone; and an admin sees a polite alert for a customer
+waiting past the target."""
 
 import json
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Dict, Iterator, List, Tuple
 from zoneinfo import ZoneInfo
 
@@ -23,11 +25,17 @@ from tests.e2e.conftest import RunningBot
 from tests.e2e.test_console_page import account_for_the_test, in_redis, sign_in
 
 ADMIN_ID = "dana"
-# Noon in the shop's time zone (the stack's default), so the day is the same in any browser.
+# Noon in the shop's time zone (the stack's default): the days picked are the shop's days,
+# whatever the browser's zone. Recent enough that Rasa still keeps them (30 days), and apart
+# from today, when other tests talk.
 SHOP = ZoneInfo("America/Los_Angeles")
-DAY1, DAY3 = "2021-06-01", "2021-06-03"
-NOON1 = datetime(2021, 6, 1, 12, tzinfo=SHOP).timestamp()
-NOON3 = datetime(2021, 6, 3, 12, tzinfo=SHOP).timestamp()
+_FIRST = datetime.now(SHOP).date() - timedelta(days=10)
+_THIRD = _FIRST + timedelta(days=2)
+DAY1, DAY3 = _FIRST.isoformat(), _THIRD.isoformat()
+NOON1 = datetime(_FIRST.year, _FIRST.month, _FIRST.day, 12, tzinfo=SHOP).timestamp()
+NOON3 = datetime(_THIRD.year, _THIRD.month, _THIRD.day, 12, tzinfo=SHOP).timestamp()
+# Long before what Rasa keeps.
+LONG_AGO = (_FIRST - timedelta(days=40)).isoformat()
 # (conversation id, channel, started) of each stored conversation; the last stays with the bot.
 TALKS = [("dash-1", "socketio", NOON1), ("dash-2", "socketio", NOON1 + 60),
          ("dash-3", "telegram", NOON3), ("dash-4", "socketio", NOON3 + 60)]
@@ -44,7 +52,8 @@ LATE = "dash-late"
 
 
 def _tracker(conversation_id: str, channel: str, start: float) -> str:
-    events = [{"event": "user", "timestamp": start, "text": "hello", "input_channel": channel},
+    events = [{"event": "session_started", "timestamp": start - 1},
+              {"event": "user", "timestamp": start, "text": "hello", "input_channel": channel},
               {"event": "bot", "timestamp": start + 20, "text": "hi"}]
     return json.dumps({"events": events, "name": conversation_id})
 
@@ -116,7 +125,7 @@ def _check_the_new_charts(console: Browser) -> None:
     assert (heights[DAY1], heights[DAY3]) == (pytest.approx(top), pytest.approx(half))
     assert zero > half > top
     assert console.js("document.querySelectorAll('#chart-rate polyline').length") == 1
-    assert "2021-06-01 100% (2 of 2), 2021-06-03 50% (1 of 2)" in _label(console, "chart-rate")
+    assert f"{DAY1} 100% (2 of 2), {DAY3} 50% (1 of 2)" in _label(console, "chart-rate")
 
     assert _drawn(console, "#chart-teams rect", ["team", "handoffs"]) == [
         ("billing", "2"), ("returns", "1")]
@@ -175,8 +184,10 @@ def test_the_dashboard_draws_the_stored_handoffs(fresh_shop: RunningBot,
     assert figures["containment"] == "25% of 4"
     assert figures["handoff-rate"] == "75% (3)"
     assert figures["sla"] == "67% (2 of 3)"
-    href = console.js("document.getElementById('dashboard-csv').getAttribute('href')")
-    assert href.startswith("/api/admin/analytics/conversations.csv?since=")
+    assert _csv_link(console) == \
+        f"/api/admin/analytics/conversations.csv?from_day={DAY1}&to_day={DAY3}"
+    assert console.js("document.getElementById('dashboard-loading').textContent") == ""
+    _check_what_rasa_no_longer_keeps(console)
 
     # On a phone the dialog fits the screen's width: nothing to scroll sideways to.
     console.set_viewport(390, 844)
@@ -185,6 +196,52 @@ def test_the_dashboard_draws_the_stored_handoffs(fresh_shop: RunningBot,
         " const c = document.getElementById('chart-wait').getBoundingClientRect();"
         " return d.width <= 390 && d.left >= 0 && c.right <= 390 &&"
         " document.getElementById('dashboard').scrollWidth <= d.width + 1; })()")
+
+
+def _csv_link(console: Browser) -> str:
+    return str(console.js("document.getElementById('dashboard-csv').getAttribute('href')"))
+
+
+def _pick(console: Browser, input_id: str, day: str) -> None:
+    """Types a day into a date input as a person would: the input and change events fire."""
+    console.js(f"(() => {{ const i = document.getElementById('{input_id}'); i.value = '{day}';"
+               " i.dispatchEvent(new Event('input', {bubbles: true}));"
+               " i.dispatchEvent(new Event('change', {bubbles: true})); })()")
+
+
+def _check_what_rasa_no_longer_keeps(console: Browser) -> None:
+    """A range from long ago: the CSV link follows at once; while the report loads it says so
+    (the report's request is held back a moment to see it); then what rests on conversations
+    reads "not kept" for those days, and what rests on handoffs is still there."""
+    _pick(console, "dashboard-since", LONG_AGO)
+    assert f"from_day={LONG_AGO}&to_day={DAY3}" in _csv_link(console)   # before Show
+    console.js("(() => { const real = window.fetch; window.fetch = (...args) =>"
+               " new Promise((done) => setTimeout(done, 800)).then(() => {"
+               " window.fetch = real; return real(...args); }); })()")
+    console.click("#dashboard-form button[type=submit]")
+    assert console.wait_for("document.getElementById('dashboard-loading').textContent") \
+        == "Loading…"
+    console.wait_for("document.querySelector('[data-figure=containment] dd')"
+                     ".textContent === 'not kept'")
+    assert console.js("document.getElementById('dashboard-loading').textContent") == ""
+    figures = console.js("Object.fromEntries([...document.querySelectorAll('.figure')]"
+                         ".map(f => [f.dataset.figure, f.querySelector('dd').textContent]))")
+    assert figures["handoff-rate"] == "3 handoffs (rate not kept)"
+    assert figures["sla"] == "67% (2 of 3)"
+    note = console.js("document.getElementById('dashboard-kept').hidden ? '' : "
+                      "document.getElementById('dashboard-kept').textContent")
+    assert "keeps a conversation 30 days" in note and "not kept" in note
+    # The days before what Rasa keeps are shaded and named; the kept ones still have points.
+    assert int(console.js("document.querySelector('#chart-rate .chart__not-kept')"
+                          ".dataset.days")) > 0
+    assert "not kept" in _label(console, "chart-rate")
+    assert _drawn(console, "#chart-rate circle", ["day", "rate"]) == [(DAY1, "1"), (DAY3, "0.5")]
+    assert "not kept" in _label(console, "chart-channels")
+    # Back to the three days, for what follows.
+    _pick(console, "dashboard-since", DAY1)
+    console.click("#dashboard-form button[type=submit]")
+    console.wait_for("document.querySelector('[data-figure=containment] dd')"
+                     ".textContent === '25% of 4'")
 
 
 def _late_customer(redis_work: str) -> Any:
@@ -211,6 +268,21 @@ def test_an_admin_is_alerted_to_a_customer_waiting_past_the_target(
                                 "document.getElementById('sla-alert').textContent",
                                 check=lambda shown: bool(shown))
         assert "waiting longer than the 05:00 target" in text   # others' customers may wait too
+        # Polite, and its words change with the count only (the longest wait is a tooltip).
+        alert = "document.getElementById('sla-alert')"
+        assert console.js(f"{alert}.getAttribute('role') + ' ' + "
+                          f"{alert}.getAttribute('aria-live')") == "status polite"
+        assert "longest" not in text
+        assert console.js(f"{alert}.title").startswith("Longest wait: ")
+        # The next snapshot (within QUEUE_REFRESH_SECONDS) moves the longest wait on, and
+        # leaves the words that are read out alone.
+        console.js("(() => { window.slaChanges = {words: 0, title: 0};"
+                   " new MutationObserver((seen) => { for (const m of seen)"
+                   " window.slaChanges[m.type === 'attributes' ? 'title' : 'words'] += 1; })"
+                   f".observe({alert}, {{childList: true, characterData: true, subtree: true,"
+                   " attributes: true, attributeFilter: ['title']}); })()")
+        console.wait_for("window.slaChanges.title > 0", timeout=30)
+        assert console.js("window.slaChanges.words") == 0
         assert console.js(f"document.querySelector('[data-conversation-id=\"{LATE}\"]')"
                           f".classList.contains('is-past-target')")
     finally:

@@ -16,7 +16,9 @@ const ANALYTICS = "/api/admin/analytics";
 const CSV = "/api/admin/analytics/conversations.csv";
 // Chart geometry, in the SVG's own units (it scales to the dialog's width).
 const WIDTH = 320, HEIGHT = 150, LEFT = 30, RIGHT = 8, TOP = 10, BOTTOM = 22;
-const DAY_MS = 86400000;
+// A picked day as the date inputs give it; the server reads it as the shop's day.
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const NOT_KEPT = "not kept";
 
 // Channels and teams seen in any report this session, for the filters' lists.
 const seen = { channels: new Map(), teams: new Set() };
@@ -31,6 +33,8 @@ export function wireDashboard() {
     event.preventDefault();
     dashboardAct(event.submitter, load);
   });
+  // The download is of what is picked now, shown yet or not.
+  for (const kind of ["input", "change"]) $("dashboard-form").addEventListener(kind, followChoices);
   // Offered exactly when Manage team is: to admins (session.js shows and hides that one as
   // the role is known or changes, and on sign-out).
   new MutationObserver(followAdminRole).observe($("manage-team"), { attributes: true,
@@ -71,15 +75,16 @@ async function dashboardAct(button, action) {
 }
 
 // ---------------------------------------------------------------------------------------
-// The query: dates in the browser's days (from the first second of the first day to the last
-// second of the last), channel and team as chosen; empty means the server's defaults.
+// The query: the days picked, sent as they are (the server reads them as the shop's days, in
+// its time zone, wherever the admin is), channel and team as chosen; empty means the
+// server's defaults.
 
 function query() {
   const params = new URLSearchParams();
-  const since = dayStart($("dashboard-since").value);
-  const until = dayStart($("dashboard-until").value);
-  if (since !== null) params.set("since", String(since));
-  if (until !== null) params.set("until", String(Math.min(until + DAY_MS / 1000 - 1, Math.floor(Date.now() / 1000))));
+  const fromDay = $("dashboard-since").value;
+  const toDay = $("dashboard-until").value;
+  if (DAY.test(fromDay)) params.set("from_day", fromDay);
+  if (DAY.test(toDay)) params.set("to_day", toDay);
   for (const name of ["channel", "team"]) {
     const value = $(`dashboard-${name}`).value;
     if (value) params.set(name, value);
@@ -87,20 +92,36 @@ function query() {
   return params;
 }
 
-function dayStart(value) {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value || "");
-  if (!match) return null;
-  return Math.floor(new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3])).getTime() / 1000);
+function followChoices() {
+  $("dashboard-csv").href = `${CSV}?${query()}`;
 }
 
+// Only the latest request draws: an earlier one that answers late is dropped.
+let asked = 0;
+
 async function load() {
-  const params = query();
-  const report = await api("GET", `${ANALYTICS}?${params}`);
+  const mine = ++asked;
+  setLoading(true);
+  try {
+    const report = await api("GET", `${ANALYTICS}?${query()}`);
+    if (mine === asked) show(report);
+  } finally {
+    if (mine === asked) setLoading(false);
+  }
+}
+
+function setLoading(on) {
+  $("dashboard-loading").textContent = on ? "Loading…" : "";
+  $("dashboard-figures").setAttribute("aria-busy", String(on));
+}
+
+function show(report) {
   const days = report.range.days;
   if (!$("dashboard-since").value && days.length) $("dashboard-since").value = days[0];
   if (!$("dashboard-until").value && days.length) $("dashboard-until").value = days[days.length - 1];
-  $("dashboard-csv").href = `${CSV}?${params}`;
+  followChoices();
   rememberChoices(report);
+  renderKept(report);
   renderFigures(report);
   drawReasons(report);
   drawDailyRate(report);
@@ -130,6 +151,24 @@ function fillSelect(select, options, everything) {
 }
 
 // ---------------------------------------------------------------------------------------
+// What Rasa no longer keeps: for days before `conversations_kept_from` the server knows the
+// handoffs (the history keeps them a year) but not every conversation, so the figures that
+// rest on conversations are null there and shown as "not kept".
+
+const reachesPastKept = (report) => Boolean(report.range.conversations_kept_from) &&
+  report.range.days.length > 0 && report.range.days[0] < report.range.conversations_kept_from;
+
+function renderKept(report) {
+  const note = $("dashboard-kept");
+  note.hidden = !reachesPastKept(report);
+  if (note.hidden) return;
+  note.textContent = `Rasa keeps a conversation ${report.range.conversations_kept_days} days ` +
+    `after its last message: conversations, containment and handoff rates before ` +
+    `${report.range.conversations_kept_from} are not kept. Handoffs, waits, handle times, ` +
+    "ratings and tickets are there for every day.";
+}
+
+// ---------------------------------------------------------------------------------------
 // Headline figures
 
 const percent = (share) => (share === null || share === undefined ? "–" : `${Math.round(share * 100)}%`);
@@ -147,11 +186,14 @@ export function duration(seconds) {
 function renderFigures(report) {
   const level = report.service_level;
   const csat = report.csat;
+  // Conversations have no team; before what Rasa keeps they are not all there.
+  const unknown = report.range.team ? "– (per team: not known)" : NOT_KEPT;
   const figures = [
     ["containment", "Containment", report.conversations
-      ? `${percent(report.conversations.containment)} of ${report.conversations.total}` : "– (per team: not known)"],
+      ? `${percent(report.conversations.containment)} of ${report.conversations.total}` : unknown],
     ["handoff-rate", "Handoff rate", report.handoffs.rate === null
-      ? `${report.handoffs.total} handoffs` : `${percent(report.handoffs.rate)} (${report.handoffs.total})`],
+      ? `${report.handoffs.total} handoffs${report.range.team ? "" : ` (rate ${NOT_KEPT})`}`
+      : `${percent(report.handoffs.rate)} (${report.handoffs.total})`],
     ["wait", "Queue wait p50 / p95", `${duration(report.queue_wait.p50_seconds)} / ${duration(report.queue_wait.p95_seconds)}`],
     ["sla", `Taken within ${duration(level.wait_target_seconds)}`, `${percent(level.share)} (${level.met} of ${level.counted})`],
     ["csat", "Rated Great", csat.count ? `${percent(csat.share_great)} of ${csat.count} (mean ${csat.mean} of 5)` : "no ratings"],
@@ -292,8 +334,11 @@ function drawDayLine(chart, label, days, { most, tick, value, data, title }) {
 function drawChannels(report) {
   const channels = report.handoffs.by_channel.filter((row) => row.rate !== null);
   const words = channels.map((row) => `${row.label} ${percent(row.rate)} of ${row.conversations}`);
+  const none = report.range.team ? "not known for one team (conversations have no team)"
+    : reachesPastKept(report) ? `${NOT_KEPT} before ${report.range.conversations_kept_from}`
+      : "no conversations";
   drawBars($("chart-channels"), channels.length
-    ? `Handoff rate per channel: ${words.join(", ")}.` : "Handoff rate per channel: no conversations.",
+    ? `Handoff rate per channel: ${words.join(", ")}.` : `Handoff rate per channel: ${none}.`,
   channels, {
     most: 1, tick: percent, value: (row) => row.rate, name: (row) => row.label,
     data: (row) => ({ channel: row.channel, rate: String(row.rate) }),
@@ -306,17 +351,33 @@ function drawChannels(report) {
 function drawDailyRate(report) {
   const days = report.handoffs.by_day;
   const measured = days.filter((day) => day.rate !== null);
+  const unkept = days.filter((day) => day.conversations === null);
   const words = measured.map((day) => `${day.day} ${percent(day.rate)} (${day.handoffs} of ${day.conversations})`);
+  const gap = unkept.length ? ` ${unkept[0].day} to ${unkept[unkept.length - 1].day}: ${NOT_KEPT}.` : "";
   const label = report.handoffs.rate === null && report.range.team
     ? "Handoff rate per day: not known for one team (conversations have no team)."
-    : measured.length ? `Handoff rate per day, ${days.length} days: ${words.join(", ")}.`
-      : "Handoff rate per day: no conversations.";
-  drawDayLine($("chart-rate"), label, days, {
+    : measured.length ? `Handoff rate per day, ${days.length} days: ${words.join(", ")}.${gap}`
+      : `Handoff rate per day: no conversations.${gap}`;
+  const chart = $("chart-rate");
+  drawDayLine(chart, label, days, {
     most: Math.max(1, ...measured.map((day) => day.rate)), tick: percent,
     value: (day) => day.rate,
     data: (day) => ({ day: day.day, rate: String(day.rate) }),
     title: (day) => `${day.day}: ${percent(day.rate)} (${day.handoffs} handoffs, ${day.conversations} conversations)`,
   });
+  if (unkept.length && !report.range.team) markNotKept(chart, days.length, unkept.length);
+}
+
+// The days Rasa no longer keeps (always the first of the range): a shaded span saying so.
+function markNotKept(chart, dayCount, unkeptCount) {
+  const step = (WIDTH - LEFT - RIGHT) / Math.max(dayCount, 1);
+  const width = step * unkeptCount;
+  const span = svg("rect", { x: LEFT, y: TOP, width, height: HEIGHT - TOP - BOTTOM }, "chart__not-kept");
+  span.dataset.days = String(unkeptCount);
+  chart.append(titled(span, `Rasa no longer keeps these days' conversations`));
+  const words = svg("text", { x: LEFT + width / 2, y: TOP + 12, "text-anchor": "middle" }, "chart__label");
+  words.textContent = NOT_KEPT;
+  chart.append(words);
 }
 
 const teamName = (row) => row.team || "no team";

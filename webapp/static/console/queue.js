@@ -69,15 +69,20 @@ function renderQueue(waiting) {
 }
 
 // Admins' snapshots carry the customers waiting past the target (agents' carry nothing): a
-// banner says how many and since when, and their queue items are marked.
+// banner says how many, and their queue items are marked. The banner is a polite live
+// region, so its words change only when the count does (a screen reader reads each change);
+// the longest wait, which grows every second, is in its tooltip.
 function renderServiceLevel(level) {
   const banner = $("sla-alert");
   const late = (level && level.past_target) || [];
   banner.hidden = late.length === 0;
-  if (!late.length) return;
-  const target = formatWait(level.wait_target_seconds);
-  banner.textContent = `${late.length} waiting longer than the ${target} target ` +
-    `(longest ${formatWait(late[0].waiting_seconds)})`;
+  if (!late.length) {
+    banner.textContent = "";   // so the next customer past the target is read again
+    return;
+  }
+  const said = `${late.length} waiting longer than the ${formatWait(level.wait_target_seconds)} target`;
+  if (banner.textContent !== said) banner.textContent = said;
+  banner.title = `Longest wait: ${formatWait(late[0].waiting_seconds)}`;
   const lateIds = new Set(late.map((entry) => entry.conversation_id));
   for (const item of document.querySelectorAll("#queue .queue-item")) {
     if (!lateIds.has(item.dataset.conversationId)) continue;
