@@ -2,16 +2,19 @@
 sentence on what it does, and the values it takes. The admins' form is built from this (served
 by webapp/settings_admin.py), so the page copies no range or label; the checks here add what
 ScorerSettings (router/scoring/settings.py) does not check itself: upper bounds of counts, the
-range of the sentiment cut-offs, and what an intent or response name looks like. Pure.
+range of the sentiment cut-offs, what an intent or response name looks like, and that it is
+one the bot has (domain.yml, read once by router/bot_domain.py). Pure but for that read.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from dataclasses import dataclass, fields
 from typing import Any, Dict, List, Optional
 
+from router import bot_domain
 from router.plain_words import SIGNALS
 from router.scoring.settings import COMBINERS, ScorerSettings
 
@@ -34,6 +37,8 @@ class Field:
     minimum: Optional[float] = None
     maximum: Optional[float] = None
     choices: tuple = ()
+    # For names: "intent" or "response", what the names must be among (router/bot_domain.py).
+    names_of: str = ""
 
     def public(self) -> Dict[str, Any]:
         described: Dict[str, Any] = {"name": self.name, "label": self.label,
@@ -49,7 +54,7 @@ class Field:
     def problem(self, value: Any) -> Optional[str]:
         """What is wrong with `value` beyond ScorerSettings' own checks, or None."""
         if self.kind == "names":
-            return _names_problem(self.name, value)
+            return _names_problem(self.name, value) or _unknown_names(self, value)
         if self.minimum is None or self.maximum is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -76,6 +81,22 @@ def _names_problem(name: str, value: Any) -> Optional[str]:
     return None
 
 
+def _unknown_names(field: Field, value: Any) -> Optional[str]:
+    """The first name the bot does not have, with the ones it has: a typo would otherwise
+    never match, and switch its rule off without a word."""
+    if not isinstance(value, (list, tuple)):
+        return None
+    known = bot_domain.intents() if field.names_of == "intent" else bot_domain.responses()
+    unknown = [item for item in value if isinstance(item, str) and item not in known]
+    if not unknown:
+        return None
+    close = difflib.get_close_matches(unknown[0], known, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return (f"{field.name} lists '{unknown[0][:70]}', which is not one of the bot's "
+            f"{field.names_of}s{hint}; the bot's {field.names_of}s are "
+            f"{', '.join(sorted(known))}")
+
+
 def _share(name: str, label: str, description: str) -> Field:
     return Field(name, label, description, "share", 0, 1)
 
@@ -84,8 +105,12 @@ def _whole(name: str, label: str, description: str, least: int, most: int) -> Fi
     return Field(name, label, description, "whole", least, most)
 
 
-def _names(name: str, label: str, description: str) -> Field:
-    return Field(name, label, description, "names")
+def _intents(name: str, label: str, description: str) -> Field:
+    return Field(name, label, description, "names", names_of="intent")
+
+
+def _responses(name: str, label: str, description: str) -> Field:
+    return Field(name, label, description, "names", names_of="response")
 
 
 FIELDS: Dict[str, Field] = {f.name: f for f in (
@@ -101,28 +126,28 @@ FIELDS: Dict[str, Field] = {f.name: f for f in (
     Field("shadow_mode", "Shadow mode (never hand off)",
           "Score and record every turn but never hand off: to watch what a change would do "
           "before letting it act.", "flag"),
-    _names("immediate_handoff_intents", "Hand off at once on",
+    _intents("immediate_handoff_intents", "Hand off at once on",
            "Intents that bring in a person whatever the score."),
-    _names("accept_intents", "Accepting an offer of a person",
+    _intents("accept_intents", "Accepting an offer of a person",
            "Intents that say yes to the bot's offer of a person."),
-    _names("decline_intents", "Declining an offer",
+    _intents("decline_intents", "Declining an offer",
            "Intents that decline an offer or close the topic."),
-    _names("person_offer_responses", "Replies that offer a person",
+    _responses("person_offer_responses", "Replies that offer a person",
            "Bot replies after which a yes means the customer wants a person."),
-    _names("unsolved_offer_responses", "Replies that admit defeat",
+    _responses("unsolved_offer_responses", "Replies that admit defeat",
            "Bot replies saying it cannot solve the problem; going on about it brings a person."),
-    _names("done_responses", "Replies that finish a task",
+    _responses("done_responses", "Replies that finish a task",
            "Bot replies after which the conversation counts as having made progress."),
-    _names("complaint_intents", "Complaint intents", "Intents that count as a complaint."),
-    _names("stop_intents", "Giving-up intents", "Intents that drop the task at hand."),
-    _names("person_only_intents", "Problems only a person can solve",
+    _intents("complaint_intents", "Complaint intents", "Intents that count as a complaint."),
+    _intents("stop_intents", "Giving-up intents", "Intents that drop the task at hand."),
+    _intents("person_only_intents", "Problems only a person can solve",
            "Said clearly, these bring in a person at once (a broken item, a lost parcel)."),
     _share("person_only_confidence", "Sure enough of a person-only problem",
            "How sure the bot must be of one of those problems to hand off at once; less "
            "sure, it offers a person instead."),
-    _names("fallback_intents", "Not-understood intents",
+    _intents("fallback_intents", "Not-understood intents",
            "Intents that mean the bot did not understand the line."),
-    _names("non_request_intents", "Intents that are not requests",
+    _intents("non_request_intents", "Intents that are not requests",
            "Answers and small talk: saying them twice is not repeating a request."),
     _share("low_confidence", "Below this the bot guessed",
            "NLU confidence under which a turn counts as not understood."),
@@ -144,7 +169,7 @@ FIELDS: Dict[str, Field] = {f.name: f for f in (
            1, 20),
     _whole("bot_repeat_window", "Bot repeats looked for in",
            "How many earlier bot replies a repeated reply is looked for in.", 1, 10),
-    _names("failure_responses", "Replies that admit failure",
+    _responses("failure_responses", "Replies that admit failure",
            "Bot replies in which it says it could not do what was asked."),
     _share("sentiment_ema_alpha", "Weight of the newest mood",
            "The moving average of sentiment's weight on the newest turn."),

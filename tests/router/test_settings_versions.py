@@ -275,3 +275,26 @@ async def test_overrides_stored_before_versions_are_the_first_diffs_before(
     assert version.changes == [{"field": "handoff_threshold", "before": 0.75, "after": 0.7}]
     await redis.set(keys.ROUTER_SETTINGS, "{not json")   # damaged by hand
     assert (await versions.save({}, "ada")).changes == []
+
+
+def test_a_name_the_bot_does_not_have_is_refused_with_the_ones_it_has() -> None:
+    errors = _errors({"immediate_handoff_intents": ["request_humen"]})
+    message = errors["immediate_handoff_intents"]
+    assert "'request_humen', which is not one of the bot's intents" in message
+    assert "did you mean request_human?" in message
+    assert "request_human" in message.split("the bot's intents are ")[1].split(", ")
+    assert "nlu_fallback" in message   # Rasa's own intents count too
+    # A response list is checked against the bot's responses (and actions that answer).
+    errors = _errors({"failure_responses": ["utter_default", "utter_nope"]})
+    assert "'utter_nope', which is not one of the bot's responses" in \
+        errors["failure_responses"]
+    assert "request_human" not in errors["failure_responses"]
+    # Within a channel's own settings too.
+    errors = _errors({"channels": {"socketio": {"complaint_intents": ["complane"]}}})
+    assert "did you mean complain?" in errors["channels.socketio.complaint_intents"]
+    validate({"failure_responses": ["utter_default", "action_default_fallback"],
+              "fallback_intents": ["nlu_fallback"]})
+    # Every default is one the bot has (else the defaults themselves would be refused).
+    for name, field in settings_catalog.FIELDS.items():
+        if field.kind == "names":
+            assert field.problem(list(getattr(ScorerSettings(), name))) is None, name
