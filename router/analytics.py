@@ -111,7 +111,7 @@ class Case:
     enqueued_at: float
     ended_at: float
     outcome: str
-    claimed_at: Optional[float] = None
+    claimed_at: Optional[float] = None  # the latest claim (after a transfer: the last agent's)
     team: str = ""
     agent_id: str = ""
     rating: Optional[str] = None
@@ -120,6 +120,9 @@ class Case:
     talking_since: Optional[float] = None
     # The display name of `agent_id` as the team knows it ("" when the account is gone).
     agent_name: str = ""
+    # The first claim: a customer put back in line (a transfer, a lost agent) and claimed
+    # again had already waited only until this one.
+    first_claimed_at: Optional[float] = None
 
     @property
     def kind(self) -> str:
@@ -131,9 +134,9 @@ class Case:
 
     @property
     def waited(self) -> float:
-        """Seconds in the queue: until claimed, or until it ended unclaimed."""
-        return (self.claimed_at if self.claimed_at is not None else self.ended_at) \
-            - self.enqueued_at
+        """Seconds in the queue before a person first took it, or until it ended unclaimed."""
+        first = self.first_claimed_at if self.first_claimed_at is not None else self.claimed_at
+        return (first if first is not None else self.ended_at) - self.enqueued_at
 
     @property
     def handled(self) -> Optional[float]:
@@ -496,7 +499,7 @@ def _row(conversation: Conversation, case: Optional[Case], zone: tzinfo) -> Dict
 # --- Reading the records from Redis -----------------------------------------------------------
 
 _CASE_FIELDS = ("conversation_id", "packet", "enqueued_at", "claimed_at", "ended_at",
-                "outcome", "team", "agent_id", "rating")
+                "outcome", "team", "agent_id", "rating", "first_claimed_at")
 _TICKET_FIELDS = ("reference", "conversation_id", "packet", "created_at", "answered_at")
 
 
@@ -515,7 +518,8 @@ def case_from_fields(fields: Mapping[str, Optional[str]]) -> Optional[Case]:
                 enqueued_at=enqueued, ended_at=ended, outcome=str(fields.get("outcome") or ""),
                 claimed_at=_number(fields.get("claimed_at")), team=fields.get("team") or "",
                 agent_id=fields.get("agent_id") or "", rating=fields.get("rating") or None,
-                talking_since=_time(packet.get("talking_since")))
+                talking_since=_time(packet.get("talking_since")),
+                first_claimed_at=_number(fields.get("first_claimed_at")))
 
 
 def _time(value: Any) -> Optional[float]:

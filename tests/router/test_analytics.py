@@ -425,3 +425,18 @@ def test_a_packet_from_before_the_mark_has_no_time_with_the_bot() -> None:
     packet = {"conversation_id": "c", "transcript": [
         {"from": "customer", "text": "hi", "timestamp": JAN1}]}
     assert _case_from(packet, MAR1).with_bot is None
+
+
+def test_a_customer_put_back_in_line_waited_only_until_the_first_claim() -> None:
+    """Ana took it after a minute, transferred it to billing 20 minutes later, and Bo took it
+    two minutes after that: the customer waited one minute for a person (the target met),
+    and Bo handled the last five."""
+    transferred = Case("t1", "socketio", ASKED_FOR_A_PERSON, enqueued_at=DAY1,
+                       first_claimed_at=DAY1 + 60, claimed_at=DAY1 + 1380,
+                       ended_at=DAY1 + 1680, outcome="resolved", agent_id="bo")
+    assert transferred.waited == 60 and transferred.handled == 300
+    stored = case_from_fields({"conversation_id": "t1", "packet": "{}",
+                               "enqueued_at": str(DAY1), "first_claimed_at": str(DAY1 + 60),
+                               "claimed_at": str(DAY1 + 1380), "ended_at": str(DAY1 + 1680),
+                               "outcome": "resolved"})
+    assert stored is not None and stored.waited == 60
