@@ -153,8 +153,9 @@ def test_an_agent_labels_a_case_found_again_in_history(
 
 # --- Suggest, Preview, Apply --------------------------------------------------------------
 
-# Labels made by a known rule (tests/router/test_learning.py): enough of each kind.
-LABELLED = synthetic(0.6, 60, seed=7)
+# Labels made by a known rule (tests/router/test_learning.py): enough of each kind, and each
+# signal counted at enough of them to be fitted rather than kept (about 13 each).
+LABELLED = synthetic(0.6, 150, seed=7)
 FIRST_CASE = 9500
 TARGET_RATE = 0.5
 # Stored conversations for the preview to replay.
