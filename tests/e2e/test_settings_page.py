@@ -96,8 +96,26 @@ def test_an_admin_changes_the_threshold_sees_the_version_and_restores_the_one_be
     console.click("#settings-preview")
     _shows(console, "settings-preview-result", "No stored conversations", "Replayed")
 
+    # An old preview is cleared by any change of a field.
+    _type_into(console, THRESHOLD, "0.65")
+    assert console.wait_for("document.getElementById('settings-preview-result').hidden") is True
+
+    # Restore asks first, saying what goes back; keeping the settings changes nothing.
     console.click("#settings-history [data-version='0'] button")
+    question = console.wait_for(
+        "document.querySelector('#settings-history [data-version=\"0\"] "
+        ".settings-version__confirm')?.textContent")
+    assert "Restore version 0, the defaults? Support hours and team routing go back too." \
+        in question
+    console.click("#settings-history [data-version='0'] .settings-version__confirm "
+                  "button:not([data-confirm])")
+    assert in_redis(fresh_shop, _overrides) == {"handoff_threshold": 0.7}
+    console.click("#settings-history [data-version='0'] button")
+    console.click("#settings-history [data-version='0'] [data-confirm=restore]")
     _shows(console, "settings-notice", "Restored version 0 as version 2")
+    # The message sits beside the Save and Preview buttons, not at the top of the dialog.
+    assert console.js("document.getElementById('settings-save').closest('.settings-bar')"
+                      ".nextElementSibling.nextElementSibling.id") == "settings-notice"
     assert in_redis(fresh_shop, _overrides) == {}
     assert console.wait_for(f"document.querySelector('{THRESHOLD}').value") == "0.6"
     newest = console.wait_for(f"{HISTORY}.map(v => v.textContent)",

@@ -3,9 +3,13 @@
 // saved with a comment as a new version; the history of versions with who, when, why and what
 // changed, each one restorable; a preview of a change's effect on past conversations.
 //
-// Everything the form shows comes from GET /api/admin/settings: labels (signals as people say
+// The form shows every setting: the two thresholds and the weights first, when people can take
+// over, each channel's own settings, and every other one under 'Every other setting'.
+// Everything it shows comes from GET /api/admin/settings: labels (signals as people say
 // them), defaults, ranges and the comment's limit. Nothing is checked here: the server checks
-// every field and its messages are shown beside the field they are about.
+// every field and its messages are shown beside the field they are about; a message about
+// the whole change (saved, changed meanwhile, a part with no field of its own) beside the
+// Save and Preview buttons.
 
 import { $, el, humanize } from "./dom.js";
 import { api, ApiError } from "./api.js";
@@ -17,7 +21,8 @@ import { hidePreviewDetails, showPreviewDetails } from "./whatif_preview.js";
 const SETTINGS = "/api/admin/settings";
 const VERSIONS = "/api/admin/settings/versions";
 const WHAT_IF = "/api/admin/what-if";
-// The settings the form edits, in this order; the others keep their values (`make settings`).
+// The two thresholds, shown first in this order; every other setting follows under 'Every
+// other setting' (otherField), the weights and the service and channel parts in their own.
 const FORM_FIELDS = ["handoff_threshold", "concern_threshold"];
 // How many past conversations the preview replays, and history entries per page.
 const PREVIEW_CONVERSATIONS = 500;
@@ -25,7 +30,8 @@ const HISTORY_PAGE = 10;
 // Shares are shown and typed to the hundredth.
 const SHARE_STEP = "0.01";
 
-const view = { loaded: null, labels: new Map(), shown: 0, total: 0 };
+// `edits` counts changes to the form's fields, so a preview answered after one is not shown.
+const view = { loaded: null, labels: new Map(), shown: 0, total: 0, edits: 0 };
 
 // ---------------------------------------------------------------------------------------
 // Opening and closing
@@ -38,6 +44,15 @@ export function wireSettings() {
     settingsAct(event.submitter, save);
   });
   $("settings-preview").addEventListener("click", () => settingsAct($("settings-preview"), preview));
+  // A preview is of the values it was asked for: any change of a setting makes it stale.
+  for (const type of ["input", "change"]) {
+    $("settings-form").addEventListener(type, (event) => {
+      if (event.target.id === "settings-comment") return;   // the comment changes no effect
+      if (event.target.closest("#settings-preview-details")) return;
+      view.edits += 1;
+      clearPreview();
+    });
+  }
   $("settings-more").addEventListener("click", () => settingsAct($("settings-more"), loadOlder));
   // The Settings button is offered exactly when Manage team is: to admins (session.js shows
   // and hides that one as the role is known or changes, and on sign-out).
@@ -71,6 +86,18 @@ function setMessage(node, message) {
   node.hidden = !message;
 }
 
+// A message about the whole change, beside the buttons and scrolled into view (a restore is
+// clicked further down, in the history).
+function tell(node, message) {
+  setMessage(node, message);
+  if (message) node.scrollIntoView({ block: "nearest" });
+}
+
+function clearPreview() {
+  setMessage($("settings-preview-result"), "");
+  hidePreviewDetails();
+}
+
 // Runs what a button does; its error is shown in the dialog (the banner is behind it).
 async function settingsAct(button, action) {
   if (button) button.disabled = true;
@@ -78,7 +105,7 @@ async function settingsAct(button, action) {
   try {
     await action();
   } catch (error) {
-    setMessage($("settings-error"), error.message);
+    tell($("settings-error"), error.message);
   } finally {
     if (button && button.isConnected) button.disabled = false;
   }
@@ -356,20 +383,23 @@ async function save() {
     if (!beside || elsewhere.length) {
       throw new ApiError(data.error || `${reply.status} ${reply.statusText}`, reply.status);
     }
-    setMessage($("settings-error"), "Nothing was saved: see the messages beside the fields.");
+    tell($("settings-error"), "Nothing was saved: see the messages beside the fields.");
     return;
   }
   showFieldErrors({});
+  clearPreview();   // it previewed the settings before this version
   await reload();
   const version = data.version;
-  setMessage($("settings-notice"), version.changes.length
+  tell($("settings-notice"), version.changes.length
     ? `Saved as version ${version.number}: it applies from the next customer turn.`
     : `Saved as version ${version.number} (nothing changed).`);
 }
 
 async function preview() {
   const overrides = proposedOverrides();
+  const edits = view.edits;
   const figures = await api("POST", WHAT_IF, { overrides, last: PREVIEW_CONVERSATIONS });
+  if (edits !== view.edits) return;   // a field changed meanwhile: these figures are not its
   setMessage($("settings-preview-result"), describePreview(figures));
   showPreviewDetails(figures, overrides);   // reasons, load, changed conversations
 }
@@ -430,13 +460,45 @@ function restoreButton(number) {
   const button = el("button", "button button--small", "Restore");
   button.type = "button";
   button.setAttribute("aria-label", `Restore version ${number}`);
-  button.addEventListener("click", () => settingsAct(button, async () => {
-    const reply = await api("POST", `${VERSIONS}/${number}/restore`, {});
-    await reload();
-    setMessage($("settings-notice"),
-               `Restored version ${number} as version ${reply.version.number}.`);
-  }));
+  button.addEventListener("click", () => askRestore(button, number));
   return button;
+}
+
+// A restore replaces every setting, so it is asked first, saying what goes back.
+function restoreQuestion(number) {
+  return number === 0
+    ? "Restore version 0, the defaults? Support hours and team routing go back too."
+    : `Restore version ${number}? Every setting goes back to how it was then, support ` +
+      "hours, team routing and each channel's own included.";
+}
+
+function askRestore(button, number) {
+  const item = button.closest("li");
+  if (item.querySelector(".settings-version__confirm")) return;
+  const ask = el("div", "settings-version__confirm");
+  ask.setAttribute("role", "group");
+  ask.setAttribute("aria-label", `Restore version ${number}?`);
+  const yes = el("button", "button button--small button--primary", `Restore version ${number}`);
+  const no = el("button", "button button--small", "Keep the settings");
+  yes.type = "button";
+  no.type = "button";
+  yes.dataset.confirm = "restore";
+  ask.append(el("p", "", restoreQuestion(number)), yes, no);
+  button.hidden = true;
+  item.append(ask);
+  yes.focus();
+  no.addEventListener("click", () => {
+    ask.remove();
+    button.hidden = false;
+    button.focus();
+  });
+  yes.addEventListener("click", () => settingsAct(yes, async () => {
+    const reply = await api("POST", `${VERSIONS}/${number}/restore`, {});
+    clearPreview();
+    await reload();
+    tell($("settings-notice"),
+         `Restored version ${number} as version ${reply.version.number}.`);
+  }));
 }
 
 // A value in a version's diff: a list, support hours by day ({"monday": "08:00-18:00"}),
