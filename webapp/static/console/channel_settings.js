@@ -1,8 +1,8 @@
 // The Settings dialog's "Per channel" section (admins): the channels with settings of their
 // own, each with its handoff and flag scores, on top of the general settings for customers
 // writing on that channel (router/channel_settings.py); a channel added from the known list
-// or by name, and removed. Anything else a channel sets (weights: through the API or
-// `make settings`) is kept as it is.
+// or by name, and removed. Anything else a channel sets (weights: through the API, or
+// `make settings` setting the whole `channels` value) is kept as it is.
 //
 // The known channels and their names in plain words come from GET /api/admin/settings
 // (`channels`); nothing is checked here: the server names each wrong field

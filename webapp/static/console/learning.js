@@ -11,6 +11,7 @@ import { $, el } from "./dom.js";
 import { api } from "./api.js";
 import { isAdmin } from "./team.js";
 import { closeSettings } from "./settings.js";
+import { unknownNote } from "./whatif_preview.js";
 
 const LEARNING = "/api/admin/learning";
 const SUGGESTION = "/api/admin/learning/suggestion";
@@ -101,8 +102,11 @@ async function suggest() {
   $("learning-weights").replaceChildren(...suggested.signals.map((row) => {
     const tr = el("tr");
     tr.dataset.signal = row.signal;
-    tr.append(el("th", "", capitalize(row.words)), el("td", "", row.current),
-              el("td", row.suggested !== row.current ? "learning-changed" : "", row.suggested));
+    // A signal the labels say too little about keeps today's weight, and says so.
+    const suggestedCell = el("td", row.suggested !== row.current ? "learning-changed" : "",
+                             row.suggested);
+    if (row.kept) suggestedCell.append(el("span", "hint", ` (${row.kept})`));
+    tr.append(el("th", "", capitalize(row.words)), el("td", "", row.current), suggestedCell);
     tr.firstChild.scope = "row";
     return tr;
   }));
@@ -116,7 +120,8 @@ async function preview() {
   setMessage($("learning-preview-result"), figures.conversations
     ? `Replayed the last ${figures.conversations} conversations: handed off now ` +
       `${percent(figures.handoff_rate_now)}, with the suggestion ` +
-      `${percent(figures.handoff_rate_after)}; ${figures.changed_count} would change.`
+      `${percent(figures.handoff_rate_after)}; ${figures.changed_count} would change.` +
+      unknownNote(figures)
     : "No stored conversations to replay yet: the preview needs some customers first.");
 }
 

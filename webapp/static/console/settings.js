@@ -16,7 +16,7 @@ import { api, ApiError } from "./api.js";
 import { settingField } from "./setting_field.js";
 import { isAdmin } from "./team.js";
 import { channelFieldLabel, proposedChannels, renderChannels } from "./channel_settings.js";
-import { hidePreviewDetails, showPreviewDetails } from "./whatif_preview.js";
+import { hidePreviewDetails, showPreviewDetails, unknownNote } from "./whatif_preview.js";
 
 const SETTINGS = "/api/admin/settings";
 const VERSIONS = "/api/admin/settings/versions";
@@ -419,7 +419,8 @@ function describePreview(figures) {
     `${percent(figures.handoff_rate_now)}, with these settings ` +
     `${percent(figures.handoff_rate_after)}; ${changed} ` +
     `${changed === 1 ? "conversation's" : "conversations'"} handoff would change. ` +
-    `The team's load: ${busy(load.load_now)} now, ${busy(load.load_after)} after.`;
+    `The team's load: ${busy(load.load_now)} now, ${busy(load.load_after)} after.` +
+    unknownNote(figures);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -14,6 +14,17 @@ const CHANGES_SHOWN = 20;
 const percent = (share) => (share === null || share === undefined ? "unknown"
   : `${(Number(share) * 100).toFixed(1)}%`);
 
+// Conversations a person took over live before the proposed settings would have handed off:
+// what would have followed was never lived (router/whatif.py `unknown_after`).
+export function unknownNote(figures) {
+  const unknown = Number(figures.unknown_after) || 0;
+  if (!unknown) return "";
+  return ` ${unknown} ${unknown === 1 ? "conversation was" : "conversations were"} taken over ` +
+    "by a person before these settings would have handed off; what would have followed is " +
+    `unknown, so the rate after is between ${percent(figures.handoff_rate_after)} and ` +
+    `${percent(figures.handoff_rate_after_at_most)}.`;
+}
+
 export function hidePreviewDetails() {
   $("settings-preview-details").hidden = true;
 }
