@@ -6,15 +6,13 @@ and the customer's earlier contacts beside a conversation.
 
 from __future__ import annotations
 
-import asyncio
 import statistics
-import tempfile
 import time
-from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List
 
 from redis import asyncio as aioredis
 
+from bench.embedded import with_embedded_redis
 from bench.machine import describe
 from bench.queue_ops import in_parallel
 from router.handoff.queue import RESOLVED, HandoffQueue
@@ -22,7 +20,6 @@ from router.history import History
 from router.relay.feed import ConversationFeed
 from router.search_terms import query_terms
 from router.tickets import TicketStore
-from stack.redis_server import EmbeddedRedis, free_port
 
 CASES = 10_000
 CLIENTS = 16
@@ -102,12 +99,7 @@ async def measure(url: str) -> None:
 
 def main() -> None:
     print(describe(), flush=True)
-    with tempfile.TemporaryDirectory() as data_dir:
-        server = EmbeddedRedis(Path(data_dir), free_port()).start()
-        try:
-            asyncio.run(measure(server.url))
-        finally:
-            server.stop()
+    with_embedded_redis(measure)
 
 
 if __name__ == "__main__":

@@ -7,17 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import tempfile
 import time
-from pathlib import Path
 from typing import Awaitable, Callable, List
 
 from redis import asyncio as aioredis
 
+from bench.embedded import with_embedded_redis
 from bench.machine import describe
 from router.agents.directory import AgentDirectory
 from router.handoff.queue import HandoffQueue, QueueError
-from stack.redis_server import EmbeddedRedis, free_port
 
 CONVERSATIONS = 5000
 CLIENTS = 16
@@ -91,12 +89,7 @@ async def measure(url: str) -> None:
 
 def main() -> None:
     print(describe(), flush=True)
-    with tempfile.TemporaryDirectory() as data_dir:
-        server = EmbeddedRedis(Path(data_dir), free_port()).start()
-        try:
-            asyncio.run(measure(server.url))
-        finally:
-            server.stop()
+    with_embedded_redis(measure)
 
 
 if __name__ == "__main__":

@@ -13,10 +13,8 @@ finding the newest conversations, fetching them, replaying, summing up.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import random
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -25,6 +23,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import numpy as np
 from redis import asyncio as aioredis
 
+from bench.embedded import with_embedded_redis
 from bench.machine import describe
 from router import keys
 from router.agents.directory import AgentDirectory
@@ -34,7 +33,6 @@ from router.scoring.scorer import as_state
 from router.settings_versions import validate
 from router.transcript import lines_from_events
 from router.whatif_run import Selection, what_if
-from stack.redis_server import EmbeddedRedis, free_port
 
 CONVERSATIONS = 10_000
 TARGET_SECONDS = 10.0
@@ -214,12 +212,7 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=CONVERSATIONS)
     args = parser.parse_args()
     print(describe(), flush=True)
-    with tempfile.TemporaryDirectory() as data_dir:
-        server = EmbeddedRedis(Path(data_dir), free_port()).start()
-        try:
-            report = asyncio.run(measure(server.url, args.conversations))
-        finally:
-            server.stop()
+    report = with_embedded_redis(lambda url: measure(url, args.conversations))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text("\n".join(report) + "\n")
 

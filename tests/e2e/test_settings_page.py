@@ -42,6 +42,14 @@ def settings_admin(fresh_shop: RunningBot) -> Iterator[Browser]:
     in_redis(fresh_shop, _back_to_defaults)
 
 
+def open_settings(console: Browser, bot: RunningBot) -> None:
+    """Signs the test's admin in and opens the Settings dialog, loaded."""
+    sign_in(console, bot, ADMIN_ID)
+    console.click("#open-settings")
+    console.wait_for("document.getElementById('settings-admin').open")
+    console.wait_for(f"!!document.querySelector('{THRESHOLD}')")
+
+
 def _type_into(console: Browser, selector: str, text: str) -> None:
     console.js(f"document.querySelector({json.dumps(selector)}).value = ''")
     console.type_text(selector, text)
@@ -58,9 +66,7 @@ def test_an_admin_changes_the_threshold_sees_the_version_and_restores_the_one_be
     fresh_shop: RunningBot, settings_admin: Browser
 ) -> None:
     console = settings_admin
-    sign_in(console, fresh_shop, ADMIN_ID)
-    console.click("#open-settings")
-    console.wait_for("document.getElementById('settings-admin').open")
+    open_settings(console, fresh_shop)
     assert console.wait_for(f"document.querySelector('{THRESHOLD}').value") == "0.6"
     labels = console.js("[...document.querySelectorAll('#settings-weights label')]"
                         ".map(l => l.textContent)")
@@ -175,9 +181,7 @@ def test_an_admin_sets_when_people_can_take_over(
     fresh_shop: RunningBot, settings_admin: Browser
 ) -> None:
     console = settings_admin
-    sign_in(console, fresh_shop, ADMIN_ID)
-    console.click("#open-settings")
-    console.wait_for("document.getElementById('settings-admin').open")
+    open_settings(console, fresh_shop)
     # The stack answers around the clock (SUPPORT_HOURS=always): the day fields wait unused.
     assert console.wait_for("document.getElementById('service-always').checked") is True
     console.click("#service-always")
@@ -217,9 +221,7 @@ def test_an_admin_gives_the_web_chat_its_own_threshold_and_sees_it_in_the_histor
     fresh_shop: RunningBot, settings_admin: Browser
 ) -> None:
     console = settings_admin
-    sign_in(console, fresh_shop, ADMIN_ID)
-    console.click("#open-settings")
-    console.wait_for("document.getElementById('settings-admin').open")
+    open_settings(console, fresh_shop)
     # The known channels are offered as people say them.
     assert console.wait_for(
         "document.querySelector('#channel-add-known option[value=socketio]')?.textContent"
@@ -267,9 +269,7 @@ def test_an_admin_changes_a_setting_beyond_the_thresholds(
     fresh_shop: RunningBot, settings_admin: Browser
 ) -> None:
     console = settings_admin
-    sign_in(console, fresh_shop, ADMIN_ID)
-    console.click("#open-settings")
-    console.wait_for("document.getElementById('settings-admin').open")
+    open_settings(console, fresh_shop)
     console.wait_for("!!document.getElementById('setting-immediate_handoff_intents')")
     console.click("#settings-form details summary")  # "Every other setting"
     # An intent name that cannot be one is explained beside the field, which stays in view.
