@@ -40,7 +40,13 @@ from router.scoring.scorer import (
 )
 from router.scoring.settings import ScorerSettings
 from router.scoring.state import FrustrationState, advance
-from router.transcript import CUSTOMER, FRESH_START_EVENTS, Line, line_from_event
+from router.transcript import (
+    CUSTOMER,
+    FRESH_START_EVENTS,
+    SESSION_STARTED,
+    Line,
+    line_from_event,
+)
 
 # Rasa's event for "a person has the conversation, the bot keeps quiet" (ConversationPaused).
 PAUSE_EVENT = "pause"
@@ -117,6 +123,10 @@ class Stretch:
     # customer answered after it was never lived, so a side that had not handed off by then
     # cannot be followed further.
     cut: bool = False
+    # Which of the customer's Rasa sessions it is in (0, 1, ...), and when its lines were said.
+    session: int = 0
+    first_at: float = 0.0
+    last_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -128,6 +138,21 @@ class StoredConversation:
     # Rasa's input channel of the customer's latest line (None: not said): the channel
     # whose settings the conversation is replayed with.
     channel: Optional[str] = None
+    # Which Rasa session of the customer's this is, once split by `sessions`.
+    session: int = 0
+
+
+def sessions(conversation: StoredConversation) -> List[StoredConversation]:
+    """The conversation as the customer's Rasa sessions (what the dashboard counts as
+    conversations, router/analytics.py), each replayed on its own: a customer back a week
+    later is another conversation, with a first handoff of its own."""
+    split: Dict[int, List[Stretch]] = {}
+    for stretch in conversation.stretches:
+        split.setdefault(stretch.session, []).append(stretch)
+    return [replace(conversation, session=number, stretches=tuple(stretches),
+                    first_at=min((s.first_at for s in stretches), default=conversation.first_at),
+                    last_at=max((s.last_at for s in stretches), default=conversation.last_at))
+            for number, stretches in sorted(split.items())]
 
 
 def stored_conversation(conversation_id: str, events: Sequence[Dict[str, Any]]
@@ -136,15 +161,17 @@ def stored_conversation(conversation_id: str, events: Sequence[Dict[str, Any]]
     stretches: List[Stretch] = []
     lines: List[Line] = []
     messages: List[int] = []
-    number, paused = 0, False
+    number, paused, session = 0, False, 0
     channel = None
     for event in events:
         kind = event.get("event")
         if kind == "user" and isinstance(event.get("input_channel"), str):
             channel = event["input_channel"]
         if kind in FRESH_START_EVENTS:
-            _close(stretches, lines, messages, cut=paused)
+            _close(stretches, lines, messages, paused, session)
             lines, messages, paused = [], [], False
+            if kind == SESSION_STARTED and (stretches or number):
+                session += 1
         elif kind == PAUSE_EVENT:
             paused = True
         line = line_from_event(event)
@@ -156,16 +183,18 @@ def stored_conversation(conversation_id: str, events: Sequence[Dict[str, Any]]
             lines.append(line)
             if line.speaker == CUSTOMER:
                 messages.append(number)
-    _close(stretches, lines, messages, cut=paused)
+    _close(stretches, lines, messages, paused, session)
     times = [float(e["timestamp"]) for e in events if isinstance(e.get("timestamp"), (int, float))]
     return StoredConversation(conversation_id, min(times, default=0.0), max(times, default=0.0),
                               tuple(stretches), channel)
 
 
 def _close(stretches: List[Stretch], lines: List[Line], messages: List[int],
-           cut: bool = False) -> None:
+           cut: bool = False, session: int = 0) -> None:
     if messages:
-        stretches.append(Stretch(tuple(turns_from_lines(lines)), tuple(messages), cut))
+        times = [line.timestamp for line in lines if line.timestamp is not None]
+        stretches.append(Stretch(tuple(turns_from_lines(lines)), tuple(messages), cut, session,
+                                 min(times, default=0.0), max(times, default=0.0)))
 
 
 def tracker_events(raw: str) -> Optional[List[Dict[str, Any]]]:
@@ -331,6 +360,7 @@ class Outcome:
     # A side that had not handed off when a person took over live (Firsts.unknown).
     now_unknown: bool = False
     after_unknown: bool = False
+    session: int = 0  # which of the customer's Rasa sessions (router/whatif.py `sessions`)
 
     @property
     def changed(self) -> bool:
@@ -344,7 +374,8 @@ class Outcome:
         return min(d.message for d in (self.now, self.after) if d is not None)
 
     def as_change(self) -> Dict[str, Any]:
-        return {"conversation_id": self.conversation_id, "message": self.changed_at,
+        return {"conversation_id": self.conversation_id, "session": self.session,
+                "message": self.changed_at,
                 "now": self.now.as_dict() if self.now else None,
                 "after": self.after.as_dict() if self.after else None}
 
@@ -367,7 +398,7 @@ def replay_one(conversation: StoredConversation, current_by_channel: Settings,
         [now], [now_unknown] = alone_now.decisions, alone_now.unknown
         [after], [after_unknown] = alone_after.decisions, alone_after.unknown
     return Outcome(conversation.conversation_id, conversation.first_at, conversation.last_at,
-                   now, after, now_unknown, after_unknown)
+                   now, after, now_unknown, after_unknown, conversation.session)
 
 
 def message_by_message(conversation: StoredConversation, current_by_channel: Settings,
@@ -400,8 +431,13 @@ def message_by_message(conversation: StoredConversation, current_by_channel: Set
 
 
 def replay(conversations: Iterable[StoredConversation], current: Settings,
-           proposed: Settings, learned: Optional[LearnedModel] = None) -> List[Outcome]:
-    return [replay_one(c, current, proposed, learned) for c in conversations]
+           proposed: Settings, learned: Optional[LearnedModel] = None,
+           within: Optional[Tuple[float, float]] = None) -> List[Outcome]:
+    """One outcome per session of each conversation (`within`: only sessions begun in that
+    time window)."""
+    return [replay_one(session, current, proposed, learned)
+            for conversation in conversations for session in sessions(conversation)
+            if within is None or within[0] <= session.first_at <= within[1]]
 
 
 @dataclass(frozen=True)
@@ -411,16 +447,18 @@ class RawReplay:
 
 
 def replay_json(trackers: Sequence[Tuple[str, str]], current: Settings,
-                proposed: Settings, learned: Optional[LearnedModel] = None) -> RawReplay:
+                proposed: Settings, learned: Optional[LearnedModel] = None,
+                within: Optional[Tuple[float, float]] = None) -> RawReplay:
     """`replay` on (conversation id, stored tracker JSON) pairs: what a worker process gets,
     so the parsing is shared out too."""
-    outcomes, unreadable = [], 0
+    outcomes: List[Outcome] = []
+    unreadable = 0
     for conversation_id, raw in trackers:
         conversation = conversation_from_json(conversation_id, raw)
         if conversation is None:
             unreadable += 1
             continue
-        outcomes.append(replay_one(conversation, current, proposed, learned))
+        outcomes += replay([conversation], current, proposed, learned, within)
     return RawReplay(outcomes, unreadable)
 
 

@@ -95,7 +95,11 @@ async def what_if(redis: aioredis.Redis, proposed: Settings, selection: Selectio
     chosen, more = newest(await store.all(), most, selection.since, selection.until)
     # Cut short: more were asked for (a window, or more than the limit) than are replayed.
     capped = more and (selection.last is None or selection.last > most)
-    replayed = await _replay(store, chosen, current, proposed, learned, run)
+    # With a window, only the sessions begun in it (a tracker that moved in it may hold
+    # sessions from weeks before).
+    within = (selection.since, selection.until if selection.until is not None else now) \
+        if selection.since is not None else None
+    replayed = await _replay(store, chosen, current, proposed, learned, run, within)
     window = _window(selection, replayed.outcomes, now)
     team = await staffing(AgentDirectory(redis), HandoffQueue(redis), window[0], now)
     answer = summarise(replayed.outcomes, window, team, run.limits)
@@ -106,7 +110,7 @@ async def what_if(redis: aioredis.Redis, proposed: Settings, selection: Selectio
 
 def _window(selection: Selection, outcomes: List[Outcome], now: float) -> Tuple[float, float]:
     """The time the replayed conversations cover: the window asked for (up to now), or from
-    the first line of the oldest to the last of the newest."""
+    the first line of the oldest session replayed to the last of the newest."""
     if selection.since is not None:
         return selection.since, min(selection.until if selection.until is not None else now, now)
     if not outcomes:
@@ -116,7 +120,7 @@ def _window(selection: Selection, outcomes: List[Outcome], now: float) -> Tuple[
 
 async def _replay(store: TrackerStore, chosen: List[StoredTracker], current: Settings,
                   proposed: Settings, learned: Optional[LearnedModel],
-                  run: RunSettings) -> RawReplay:
+                  run: RunSettings, within: Optional[Tuple[float, float]] = None) -> RawReplay:
     loop = asyncio.get_running_loop()
     outcomes: List[Outcome] = []
     unreadable = 0
@@ -129,7 +133,7 @@ async def _replay(store: TrackerStore, chosen: List[StoredTracker], current: Set
                 done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                 finished += done
             running.add(loop.run_in_executor(executor, replay_json, batch, current, proposed,
-                                             learned))
+                                             learned, within))
         if running:
             done, _ = await asyncio.wait(running)
             finished += done

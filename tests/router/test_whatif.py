@@ -36,9 +36,11 @@ from tests.router.whatif_talks import (
     all_talks,
     asks_for_a_person,
     expected,
+    expected_by_session,
     grumble,
     handed_back,
     same_decision,
+    sessions_in,
     stuck_politely,
 )
 
@@ -57,24 +59,30 @@ PAIRS = {
 @pytest.mark.parametrize("pair", sorted(PAIRS))
 def test_each_decision_is_the_one_the_scorer_makes_under_each_settings(pair: str) -> None:
     current, proposed = PAIRS[pair]
-    talks = all_talks()
-    outcomes = replay([t.stored() for t in talks], current, proposed)
-    for talk, outcome in zip(talks, outcomes, strict=True):
-        assert outcome.conversation_id == talk.conversation_id
+    for talk in all_talks():
+        # One outcome per Rasa session: each a conversation with its own first handoff.
+        outcomes = replay([talk.stored()], current, proposed)
         where = (pair, talk.conversation_id)
-        assert same_decision(outcome.now, expected(talk, current)), where
-        assert same_decision(outcome.after, expected(talk, proposed)), where
+        wanted = zip(expected_by_session(talk, current), expected_by_session(talk, proposed),
+                     strict=True)
+        for session, (outcome, (now, after)) in enumerate(zip(outcomes, wanted, strict=True)):
+            assert (outcome.conversation_id, outcome.session) == (talk.conversation_id,
+                                                                  session), where
+            assert same_decision(outcome.now, now), where
+            assert same_decision(outcome.after, after), where
 
 
 def test_the_learned_combiner_is_replayed_as_the_bot_would_use_it() -> None:
     learned = load_learned_model(LEARNED_MODEL_PATH)
     assert learned is not None
     proposed = replace(DEFAULTS, combiner="learned")
-    talks = all_talks()
-    for talk, outcome in zip(talks, replay([t.stored() for t in talks], DEFAULTS, proposed,
-                                           learned), strict=True):
-        assert same_decision(outcome.now, expected(talk, DEFAULTS, learned))
-        assert same_decision(outcome.after, expected(talk, proposed, learned))
+    for talk in all_talks():
+        outcomes = replay([talk.stored()], DEFAULTS, proposed, learned)
+        wanted = zip(expected_by_session(talk, DEFAULTS, learned),
+                     expected_by_session(talk, proposed, learned), strict=True)
+        for outcome, (now, after) in zip(outcomes, wanted, strict=True):
+            assert same_decision(outcome.now, now)
+            assert same_decision(outcome.after, after)
 
 
 def test_the_test_conversations_hand_off_where_they_were_written_to() -> None:
@@ -104,8 +112,9 @@ def test_a_higher_threshold_removes_handoffs_and_a_lower_one_adds_them() -> None
         raised["by_reason_now"]["asked_for_a_person"]
     lowered = _summary(DEFAULTS, replace(DEFAULTS, handoff_threshold=0.3))
     assert lowered["handoffs_after"] > lowered["handoffs_now"]
-    assert lowered["conversations"] == len(all_talks())
-    assert lowered["handoff_rate_now"] == round(lowered["handoffs_now"] / len(all_talks()), 3)
+    assert lowered["conversations"] == sessions_in(all_talks())
+    assert lowered["handoff_rate_now"] == round(
+        lowered["handoffs_now"] / sessions_in(all_talks()), 3)
 
 
 def test_a_changed_conversation_names_the_message_where_the_decisions_part() -> None:

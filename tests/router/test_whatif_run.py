@@ -16,7 +16,15 @@ from router import keys
 from router.agents.directory import AgentDirectory
 from router.scoring import ScorerSettings
 from router.whatif_run import LiveSettingsInvalid, RunSettings, Selection, what_if
-from tests.router.whatif_talks import DEFAULTS, START, Talk, all_talks, expected, stuck_politely
+from tests.router.whatif_talks import (
+    DEFAULTS,
+    START,
+    Talk,
+    all_talks,
+    expected,
+    sessions_in,
+    stuck_politely,
+)
 
 HOUR = 3600.0
 
@@ -42,7 +50,8 @@ async def test_the_last_n_are_the_newest_conversations(redis: aioredis.Redis) ->
     assert answer["conversations"] == 2 and ids(answer) == ["s3", "s4"]
     assert answer["capped"] is False  # only a window can be cut short
     talk = hourly_stuck(5)[3]
-    assert answer["window"] == {"since": talk.events[0]["timestamp"],
+    # From the first line of the oldest session replayed (the customer's) to the newest's last.
+    assert answer["window"] == {"since": talk.events[1]["timestamp"],
                                 "until": hourly_stuck(5)[4].events[-1]["timestamp"]}
 
 
@@ -97,7 +106,7 @@ async def test_worker_processes_give_the_answer_a_thread_gives(redis: aioredis.R
                                  run=RunSettings(processes_from=1, workers=2,
                                                  reading=replace(RunSettings().reading,
                                                                  batch=4)))
-    assert in_thread["conversations"] == len(talks) and in_thread["changed_count"] > 0
+    assert in_thread["conversations"] == sessions_in(talks) and in_thread["changed_count"] > 0
     assert in_thread["unreadable"] == 1
     assert in_processes == in_thread
 

@@ -29,6 +29,7 @@ class Talk:
         self.events: List[Dict[str, Any]] = []
         self.stretches: List[List[Turn]] = [[]]
         self.messages: List[List[int]] = [[]]
+        self.sessions: List[int] = [0]  # the Rasa session of each stretch
         self.said = 0
         self.paused = False
 
@@ -72,6 +73,7 @@ class Talk:
         self.paused = False
         self.stretches.append([])
         self.messages.append([])
+        self.sessions.append(self.sessions[-1] + (kind == "session_started"))
         return self
 
     def stored(self) -> StoredConversation:
@@ -93,9 +95,32 @@ class Talk:
 def expected(talk: Talk, s: ScorerSettings, learned: Optional[LearnedModel] = None
              ) -> Optional[Tuple[int, str]]:
     """The first handoff (message, the scorer's reason) as the bot would have made it."""
+    return _first_handoff(list(zip(talk.stretches, talk.messages, strict=True)), s, learned)
+
+
+def expected_by_session(talk: Talk, s: ScorerSettings,
+                        learned: Optional[LearnedModel] = None
+                        ) -> List[Optional[Tuple[int, str]]]:
+    """`expected` for each of the talk's Rasa sessions with a customer line the bot scored:
+    each session is a conversation of its own, with its own first handoff."""
+    by_session: Dict[int, List[Tuple[List[Turn], List[int]]]] = {}
+    for turns, messages, session in zip(talk.stretches, talk.messages, talk.sessions,
+                                        strict=True):
+        if messages:
+            by_session.setdefault(session, []).append((turns, messages))
+    return [_first_handoff(stretches, s, learned) for _n, stretches in sorted(by_session.items())]
+
+
+def sessions_in(talks: List[Talk]) -> int:
+    """How many conversations (Rasa sessions with a line the bot scored) the talks hold."""
+    return sum(len(expected_by_session(talk, ScorerSettings())) for talk in talks)
+
+
+def _first_handoff(stretches: List[Tuple[List[Turn], List[int]]], s: ScorerSettings,
+                   learned: Optional[LearnedModel]) -> Optional[Tuple[int, str]]:
     if s.shadow_mode:
         return None
-    for turns, messages in zip(talk.stretches, talk.messages, strict=True):
+    for turns, messages in stretches:
         for message, assessment in zip(messages, assess_all(turns, s, learned), strict=True):
             if assessment.handoff:
                 return message, assessment.handoff_reason or ""

@@ -23,7 +23,14 @@ from router.scoring import ScorerSettings
 from router.whatif import WhatIfSettings
 from stack.redis_server import EmbeddedRedis
 from stack.settings import PROJECT_ROOT
-from tests.router.whatif_talks import DEFAULTS, START, Talk, all_talks, expected
+from tests.router.whatif_talks import (
+    DEFAULTS,
+    START,
+    Talk,
+    all_talks,
+    expected_by_session,
+    sessions_in,
+)
 from tests.web.conftest import make_agent, sign_in
 
 URL = "/api/admin/what-if"
@@ -64,22 +71,25 @@ async def test_an_admin_sees_what_a_lower_threshold_would_do(
     assert reply.status == 200, await reply.text()
     answer = await reply.json()
     lower = ScorerSettings.from_mapping(LOWER)
-    now = {t.conversation_id: expected(t, DEFAULTS) for t in talks}
-    after = {t.conversation_id: expected(t, lower) for t in talks}
-    assert answer["conversations"] == len(talks)
-    assert answer["handoffs_now"] == sum(1 for d in now.values() if d)
-    assert answer["handoffs_after"] == sum(1 for d in after.values() if d)
+    # Each Rasa session is a conversation with its own first handoff.
+    assert answer["conversations"] == sessions_in(talks)
+    assert answer["handoffs_now"] == sum(
+        1 for t in talks for d in expected_by_session(t, DEFAULTS) if d)
+    assert answer["handoffs_after"] == sum(
+        1 for t in talks for d in expected_by_session(t, lower) if d)
     assert answer["handoffs_after"] > answer["handoffs_now"]
-    assert answer["handoff_rate_now"] == round(answer["handoffs_now"] / len(talks), 3)
-    changed = {c["conversation_id"]: c for c in answer["changed"]}
+    assert answer["handoff_rate_now"] == round(answer["handoffs_now"] / sessions_in(talks), 3)
+    changed = {(c["conversation_id"], c["session"]): c for c in answer["changed"]}
     # A threshold moves the turn a person comes in (or whether one does), not the reason.
-    moved = {i for i in now if (now[i] or [None])[0] != (after[i] or [None])[0]}
+    by_session = {(t.conversation_id, n): (a, b) for t in talks for n, (a, b) in enumerate(
+        zip(expected_by_session(t, DEFAULTS), expected_by_session(t, lower), strict=True))}
+    moved = {key for key, (a, b) in by_session.items() if (a or [None])[0] != (b or [None])[0]}
     assert set(changed) == moved and moved
-    for conversation_id, change in changed.items():
-        moments = [d[0] for d in (now[conversation_id], after[conversation_id]) if d]
-        assert change["message"] == min(moments)
-        assert (change["now"] or {}).get("message") == (now[conversation_id] or [None])[0]
-        assert change["after"]["message"] == after[conversation_id][0]  # type: ignore[index]
+    for key, change in changed.items():
+        was, will = by_session[key]
+        assert change["message"] == min(d[0] for d in (was, will) if d)
+        assert (change["now"] or {}).get("message") == (was or [None])[0]
+        assert change["after"]["message"] == will[0]  # type: ignore[index]
     assert sum(answer["by_reason_after"].values()) == answer["handoffs_after"]
     assert answer["by_reason_now"]["asked_for_a_person"] == 1
     assert answer["settings_changed"] == ["handoff_threshold"]
