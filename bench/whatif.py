@@ -200,7 +200,9 @@ async def measure(url: str, count: int) -> List[str]:
         report.append(
             f"what-if {name}: {answer['conversations']} conversations in {seconds:.2f} s "
             f"({verdict}); handoff rate {answer['handoff_rate_now']} -> "
-            f"{answer['handoff_rate_after']}, {answer['changed_count']} change; by reason "
+            f"{answer['handoff_rate_after']} (at most {answer['handoff_rate_after_at_most']}: "
+            f"{answer['unknown_after']} taken over by a person before it would have handed "
+            f"off), {answer['changed_count']} change; by reason "
             f"{answer['by_reason_now']} -> {answer['by_reason_after']}")
         print(report[-1], flush=True)
     await redis.close()
