@@ -21,6 +21,7 @@ from router.analytics import (
     Filters,
     conversation_rows,
     day_of,
+    first_whole_day,
     load,
     midnight,
     report,
@@ -74,7 +75,7 @@ def filters(request: web.Request, now: float, zone: ZoneInfo) -> Filters:
     elif _asked(request, "since", "until"):
         since, until = _seconds(request, now)
     else:
-        since, until = _last_days(DEFAULT_DAYS, now, zone)
+        since, until = last_days(DEFAULT_DAYS, now, zone)
     return Filters(since, until, _name_filter(request, "channel"),
                    _name_filter(request, "team"))
 
@@ -112,9 +113,14 @@ def _shop_days(request: web.Request, now: float, zone: ZoneInfo) -> Tuple[float,
     return _whole_days(first, last, zone)
 
 
-def _last_days(count: int, now: float, zone: ZoneInfo) -> Tuple[float, float]:
+def last_days(count: int, now: float, zone: ZoneInfo) -> Tuple[float, float]:
+    """The last `count` days up to today, starting no earlier than the first whole day Rasa
+    still keeps: the range shown by default always has every figure (30 x 24 hours back can
+    land just after a midnight, e.g. across a change of summer time)."""
     today = datetime.fromtimestamp(now, zone).date()
-    return _whole_days(today - timedelta(days=count - 1), today, zone)
+    first = max(today - timedelta(days=count - 1),
+                first_whole_day(now - RASA_KEEP_SECONDS, zone))
+    return _whole_days(first, today, zone)
 
 
 def _whole_days(first: date, last: date, zone: ZoneInfo) -> Tuple[float, float]:

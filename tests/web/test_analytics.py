@@ -9,7 +9,7 @@ import csv
 import io
 import json
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from router import keys
 from router.history_settings import RASA_KEEP_DAYS
 from router.scoring.scorer import ASKED_FOR_A_PERSON, ONLY_A_PERSON
 from tests.web.conftest import make_agent, sign_in, waiting_customer
+from webapp.analytics import last_days
 
 URL = "/api/admin/analytics"
 CSV_URL = "/api/admin/analytics/conversations.csv"
@@ -92,7 +93,25 @@ async def test_an_admin_sees_every_figure_computed_from_what_is_stored(
     assert {a["agent_id"]: a["p50_seconds"] for a in figures["handle_time"]["by_agent"]} == \
         {"ana": 610.0, "bo": 970.0}
     assert figures["csat"] == {"count": 2, "great": 1, "share_great": 0.5, "mean": 3.0}
-    assert len(figures["range"]["days"]) >= 30
+    # The last 30 days, from the first whole day Rasa still keeps (29 across a change of
+    # summer time at some hours of the day).
+    assert len(figures["range"]["days"]) >= RASA_KEEP_DAYS - 1
+    assert figures["range"]["days"][0] >= figures["range"]["conversations_kept_from"]
+
+
+def test_the_range_shown_by_default_is_one_rasa_still_keeps_whole() -> None:
+    """At 23:16 on 28 November in Los Angeles, 30 x 24 hours back is 00:16 on 30 October
+    (summer time ended in between): that day is no longer whole, so the default range starts
+    on 31 October and every figure can be given."""
+    zone = ZoneInfo("America/Los_Angeles")
+    now = datetime(2026, 11, 29, 7, 16, tzinfo=timezone.utc).timestamp()
+    since, until = last_days(30, now, zone)
+    assert datetime.fromtimestamp(since, zone).date() == date(2026, 10, 31)
+    assert datetime.fromtimestamp(until, zone).date() == date(2026, 11, 28)
+    # On an ordinary day, the whole 30 days.
+    july = datetime(2026, 7, 15, 19, 0, tzinfo=timezone.utc).timestamp()
+    since, _until = last_days(30, july, zone)
+    assert datetime.fromtimestamp(since, zone).date() == date(2026, 6, 16)
 
 
 async def test_filters_narrow_the_figures(api: TestClient, redis: aioredis.Redis) -> None:
