@@ -21,6 +21,7 @@ from webapp import (
     auth,
     console,
     customer,
+    erasure,
     handoff_labels,
     history,
     learning,
@@ -169,6 +170,6 @@ def create_app(settings: WebSettings) -> web.Application:
     app.cleanup_ctx.append(_background)
     for module in (customer, auth, console, admin, operations, tickets, missed_lines,
                    metrics, history, settings_admin, whatif, analytics, handoff_labels,
-                   learning, stored_conversations):
+                   learning, stored_conversations, erasure):
         module.add_routes(app)
     return app

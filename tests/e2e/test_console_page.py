@@ -16,6 +16,7 @@ from router import keys
 from router.agents.directory import Agent, AgentDirectory
 from router.customer_limits import CustomerLimits
 from router.handoff.queue import HandoffQueue
+from router.history import History
 from router.relay.feed import DeadLetters
 from router.tickets import Ticket, TicketStore
 from stack.mail_sink import EmbeddedMailSink, kept_mails
@@ -860,3 +861,31 @@ def test_each_side_sees_the_other_typing_while_a_person_has_the_conversation(
     customer_page.wait_for(AGENT_MESSAGES, check=lambda lines: any(
         "go ahead" in line for line in lines or []))
     assert customer_page.js("document.getElementById('typing').hidden") is True
+
+
+def test_an_admin_forgets_a_customers_conversation_from_its_case(
+    fresh_shop: RunningBot, admin_console: Browser,
+) -> None:
+    conversation_id = f"forget-{uuid.uuid4().hex[:8]}"
+
+    async def ended_handoff(redis: aioredis.Redis) -> None:
+        queue = HandoffQueue(redis)
+        await queue.enqueue({"conversation_id": conversation_id, "created_at": time.time(),
+                             "reason": "customer asked for a person", "channel": "socketio",
+                             "summary": {"first_message": "please erase me later"},
+                             "transcript": [{"from": "customer", "text": "hello"}]})
+        await queue.release(conversation_id, time.time(), "resolved", {"kind": "resume"},
+                            by_agent=None)
+        await History(redis, TicketStore(redis, 2000)).index_pending()
+
+    in_redis(fresh_shop, ended_handoff)
+    sign_in(admin_console, fresh_shop, ADMIN_ID)
+    [found] = search_history(admin_console, conversation_id)
+    admin_console.click(history_result(found["case"]))
+    admin_console.wait_for("!document.getElementById('case-forget').hidden")
+    admin_console.js("window.confirm = () => true")  # the admin says yes
+    admin_console.click("#case-forget")
+    assert "Forgotten: 1 case(s)" in admin_console.wait_for(
+        "document.getElementById('history-empty').hidden ? '' : "
+        "document.getElementById('history-empty').textContent", check=bool)
+    assert search_history(admin_console, conversation_id) == []

@@ -5,6 +5,7 @@
 
 import { $, el, joinMeta, onActivate } from "./dom.js";
 import { state } from "./state.js";
+import { isAdmin } from "./team.js";
 import { act, api } from "./api.js";
 import { closeConversation, lineElement } from "./conversation.js";
 import { closeTicket, formatAge, openTicket } from "./tickets.js";
@@ -84,6 +85,8 @@ export async function openCase(caseId) {
   closeTicket();
   const found = reply.case;
   state.openCase = found.case_id;
+  state.openCaseConversation = found.conversation_id;
+  $("case-forget").hidden = !isAdmin();
   $("case-title").textContent = `Case ${found.case_id}`;
   $("case-meta").replaceChildren(
     el("span", "status-pill status-pill--ended", outcomeWord(found.outcome)),
@@ -136,3 +139,22 @@ function renderEarlier(list, earlier) {
   if (!earlier.length) list.append(el("li", "empty", "None found (same id, email or order number)."));
 }
 
+// ---- Forgetting a customer (admins), when they ask the shop to erase what it keeps of them
+
+export async function forgetCaseConversation() {
+  const conversationId = state.openCaseConversation;
+  if (!conversationId || !isAdmin()) return;
+  const sure = window.confirm(
+    `Forget conversation ${conversationId} everywhere it is kept? Its stored conversation, ` +
+    "every case and ticket of it and the customer's ratings are erased for good. This " +
+    "cannot be undone.");
+  if (!sure) return;
+  const reply = await api("DELETE", `/api/admin/conversations/${encodeURIComponent(conversationId)}`, {});
+  const gone = reply.forgotten;
+  closeCase();
+  $("history-results").replaceChildren();
+  $("history-empty").hidden = false;
+  $("history-empty").textContent = `Forgotten: ${gone.cases} case(s), ${gone.tickets} ticket(s)` +
+    `${gone.conversation ? ", the stored conversation" : ""}` +
+    `${gone.ratings ? `, ${gone.ratings} rating(s)` : ""}.`;
+}

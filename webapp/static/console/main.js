@@ -17,7 +17,7 @@ import { hideTransfer, release, showTransfer, transfer } from "./transfer.js";
 import { sendReply, signalTyping, updateCount } from "./reply.js";
 import { adminAct, closeTeamAdmin, createAccount, openTeamAdmin } from "./team.js";
 import { onVisibilityChange, toggleDesktop, toggleSound, wakeAudio } from "./alerts.js";
-import { closeCase, searchHistory } from "./history.js";
+import { closeCase, forgetCaseConversation, searchHistory } from "./history.js";
 import { answerTicket, chooseStatus, closeTicket, closeTicketForGood, saveEmail,
          updateAnswerCount } from "./tickets.js";
 import { wireSettings } from "./settings.js";
@@ -73,6 +73,7 @@ function wireHistory() {
     act(event.submitter, searchHistory);
   });
   $("case-hide").addEventListener("click", closeCase);
+  $("case-forget").addEventListener("click", () => act($("case-forget"), forgetCaseConversation));
   $("case-back").addEventListener("click", closeCase);   // narrow screens only
 }
 

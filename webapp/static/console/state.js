@@ -22,6 +22,7 @@ export const state = {
   // The Tickets view: the status listed, the ticket on screen, the answer's limit (from the API).
   tickets: { status: "open", open: null, maxChars: null },
   openCase: null,         // the history case on screen (history.js), by its number
+  openCaseConversation: null,   // and the conversation it belongs to
   customerTypingTimer: null,   // hides "The customer is typing…" (conversation.js)
   // Which conversation this agent last told they are typing, and when (reply.js).
   typingSignalledAt: { id: null, at: 0 },
