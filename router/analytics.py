@@ -49,7 +49,7 @@ from router.metrics import reason_kind
 from router.plain_words import RATINGS, channel_name
 from router.redis_values import text
 from router.service_levels import ServiceLevels
-from router.stored_trackers import TrackerStore, newest
+from router.stored_trackers import TrackerStore, newest, tracker_events
 from router.tickets import STATUSES
 from router.transcript import CUSTOMER, SESSION_STARTED, line_from_event
 
@@ -538,14 +538,9 @@ def _last_said(packet: Mapping[str, Any]) -> Optional[float]:
 def sessions_from_tracker(conversation_id: str, raw: str) -> List[Conversation]:
     """The sessions of a customer's stored tracker (split at `session_started`) that they
     wrote in, each on the channel of its first customer line; none if it is not JSON."""
-    try:
-        events = json.loads(raw).get("events") or []
-    except (ValueError, AttributeError):
-        return []
+    events = tracker_events(raw) or []
     parts: List[List[Dict[str, Any]]] = [[]]
     for event in events:
-        if not isinstance(event, dict):
-            continue
         if event.get("event") == SESSION_STARTED:
             parts.append([])
         parts[-1].append(event)

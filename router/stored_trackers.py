@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, List, Optional, Sequence, Tuple
+from typing import Any, AsyncIterator, Dict, List, Optional, Sequence, Tuple
 
 from redis import asyncio as aioredis
 
@@ -60,13 +60,22 @@ def last_event_time(tail: str) -> Optional[float]:
     return None
 
 
+def tracker_events(raw: str) -> Optional[List[Dict[str, Any]]]:
+    """The events of a tracker as Rasa's RedisTrackerStore stores it, or None if it is not
+    one."""
+    try:
+        stored = json.loads(raw)
+    except ValueError:
+        return None
+    events = stored.get("events") if isinstance(stored, dict) else None
+    if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
+        return None
+    return events
+
+
 def latest_time(raw: str) -> Optional[float]:
     """The latest event time of a whole serialised tracker, or None (no events, not JSON)."""
-    try:
-        events = json.loads(raw).get("events")
-    except (ValueError, AttributeError):
-        return None
-    stamps = [e.get("timestamp") for e in events or [] if isinstance(e, dict)]
+    stamps = [e.get("timestamp") for e in tracker_events(raw) or []]
     numbers = [float(s) for s in stamps if isinstance(s, (int, float))]
     return max(numbers) if numbers else None
 

@@ -23,7 +23,6 @@ with the settings of the channel its customer wrote on, as the policy scores it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, fields, replace
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
@@ -40,6 +39,7 @@ from router.scoring.scorer import (
 )
 from router.scoring.settings import ScorerSettings
 from router.scoring.state import FrustrationState, advance
+from router.stored_trackers import tracker_events
 from router.transcript import (
     CUSTOMER,
     FRESH_START_EVENTS,
@@ -195,19 +195,6 @@ def _close(stretches: List[Stretch], lines: List[Line], messages: List[int],
         times = [line.timestamp for line in lines if line.timestamp is not None]
         stretches.append(Stretch(tuple(turns_from_lines(lines)), tuple(messages), cut, session,
                                  min(times, default=0.0), max(times, default=0.0)))
-
-
-def tracker_events(raw: str) -> Optional[List[Dict[str, Any]]]:
-    """The events of a tracker as Rasa's RedisTrackerStore stores it, or None if it is not
-    one."""
-    try:
-        stored = json.loads(raw)
-    except ValueError:
-        return None
-    events = stored.get("events") if isinstance(stored, dict) else None
-    if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
-        return None
-    return events
 
 
 def conversation_from_json(conversation_id: str, raw: str) -> Optional[StoredConversation]:

@@ -13,12 +13,11 @@ from router.channel_settings import Settings
 from router.scoring.combiner import LEARNED_MODEL_PATH, LearnedModel, load_learned_model
 from router.settings_versions import SettingsInvalid
 from router.stored_story import story
-from router.stored_trackers import TrackerStore
+from router.stored_trackers import TrackerStore, tracker_events
 from router.whatif import (
     differences_by_channel,
     message_by_message,
     stored_conversation,
-    tracker_events,
 )
 from router.whatif_run import LiveSettingsInvalid, settings_in_effect
 from webapp.auth import admin_required

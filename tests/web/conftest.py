@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any, AsyncIterator, Dict, Optional
 
@@ -61,3 +62,18 @@ async def waiting_customer(redis: aioredis.Redis, conversation_id: str,
                                              "handoff": True}}]}
     await HandoffQueue(redis).enqueue(packet)
     return packet
+
+
+async def refused_and_nothing_changed(api: TestClient, redis: aioredis.Redis, url: str,
+                                      body: Any, headers: Dict[str, str], says: str) -> None:
+    """POSTs `body` (JSON, or raw bytes as sent) and checks the 400 says `says`, and that no
+    stored conversation or setting changed (and no key came or went)."""
+    before = {k: await redis.dump(k) for k in await redis.keys("pinecone:*")}
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    reply = await api.post(url, data=data,
+                           headers={**headers, "Content-Type": "application/json"})
+    assert reply.status == 400
+    assert says in (await reply.json())["error"]
+    after = {k: await redis.dump(k) for k in await redis.keys("pinecone:*")}
+    assert set(before) == set(after)
+    assert all(before[k] == after[k] for k in before if "tracker" in k or "settings" in k)

@@ -7,7 +7,6 @@ requests are refused with a message and change nothing; agents are refused."""
 from __future__ import annotations
 
 import asyncio
-import json
 from itertools import chain
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -22,7 +21,7 @@ from router import keys
 from router.analytics import KIND_WORDS
 from router.scoring import ScorerSettings, assess_all
 from tests.router.whatif_talks import DEFAULTS, Talk, all_talks, expected, handed_back
-from tests.web.conftest import make_agent, sign_in
+from tests.web.conftest import make_agent, refused_and_nothing_changed, sign_in
 from tests.web.test_whatif import admin, domain, rasa_store, save  # noqa: F401 (fixtures)
 
 STORY = "/api/admin/conversations/{}"
@@ -147,16 +146,8 @@ async def test_a_bad_replay_is_refused_and_changes_nothing(
         api: TestClient, redis: aioredis.Redis, rasa_store: RedisTrackerStore,  # noqa: F811
         domain: Domain, body: Any, says: str) -> None:  # noqa: F811
     await save(rasa_store, domain, all_talks()[:2])
-    headers = await admin(api, redis)
-    before = {k: await redis.dump(k) for k in await redis.keys("pinecone:*")}
-    data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    reply = await api.post(REPLAY.format("calm"), data=data,
-                           headers={**headers, "Content-Type": "application/json"})
-    assert reply.status == 400
-    assert says in (await reply.json())["error"]
-    after = {k: await redis.dump(k) for k in await redis.keys("pinecone:*")}
-    assert set(before) == set(after)
-    assert all(before[k] == after[k] for k in before if "tracker" in k or "settings" in k)
+    await refused_and_nothing_changed(api, redis, REPLAY.format("calm"), body, await admin(api, redis),
+                                      says)
 
 
 async def test_invalid_overrides_name_each_wrong_field(api: TestClient,

@@ -5,7 +5,6 @@ refused with a message and changes nothing."""
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
@@ -31,7 +30,7 @@ from tests.router.whatif_talks import (
     expected_by_session,
     sessions_in,
 )
-from tests.web.conftest import make_agent, sign_in
+from tests.web.conftest import make_agent, refused_and_nothing_changed, sign_in
 
 URL = "/api/admin/what-if"
 LOWER = {"handoff_threshold": 0.35}
@@ -140,16 +139,8 @@ async def test_a_bad_request_is_refused_and_changes_nothing(
         api: TestClient, redis: aioredis.Redis, rasa_store: RedisTrackerStore, domain: Domain,
         body: Any, says: str) -> None:
     await save(rasa_store, domain, all_talks()[:2])
-    headers = await admin(api, redis)
-    before = {k: await redis.dump(k) for k in await redis.keys("pinecone:*")}
-    data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    reply = await api.post(URL, data=data,
-                           headers={**headers, "Content-Type": "application/json"})
-    assert reply.status == 400
-    assert says in (await reply.json())["error"]
-    after = {k: await redis.dump(k) for k in await redis.keys("pinecone:*")}
-    assert set(before) == set(after)
-    assert all(before[k] == after[k] for k in before if "tracker" in k or "settings" in k)
+    await refused_and_nothing_changed(api, redis, URL, body, await admin(api, redis),
+                                      says)
 
 
 async def test_invalid_settings_name_each_wrong_field(api: TestClient,
