@@ -538,7 +538,7 @@ def _last_said(packet: Mapping[str, Any]) -> Optional[float]:
 def sessions_from_tracker(conversation_id: str, raw: str) -> List[Conversation]:
     """The sessions of a customer's stored tracker (split at `session_started`) that they
     wrote in, each on the channel of its first customer line; none if it is not JSON."""
-    events = tracker_events(raw) or []
+    events = tracker_events(raw, every_one=False) or []
     parts: List[List[Dict[str, Any]]] = [[]]
     for event in events:
         if event.get("event") == SESSION_STARTED:

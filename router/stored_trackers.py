@@ -60,22 +60,26 @@ def last_event_time(tail: str) -> Optional[float]:
     return None
 
 
-def tracker_events(raw: str) -> Optional[List[Dict[str, Any]]]:
+def tracker_events(raw: str, every_one: bool = True) -> Optional[List[Dict[str, Any]]]:
     """The events of a tracker as Rasa's RedisTrackerStore stores it, or None if it is not
-    one."""
+    one. With `every_one` (a replay needs the whole story), a tracker with an entry that is
+    not an event is not one either; without it, such entries are left out (a time or a count
+    can still be read from the rest)."""
     try:
         stored = json.loads(raw)
     except ValueError:
         return None
     events = stored.get("events") if isinstance(stored, dict) else None
-    if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
+    if not isinstance(events, list):
         return None
-    return events
+    if every_one:
+        return events if all(isinstance(e, dict) for e in events) else None
+    return [e for e in events if isinstance(e, dict)]
 
 
 def latest_time(raw: str) -> Optional[float]:
     """The latest event time of a whole serialised tracker, or None (no events, not JSON)."""
-    stamps = [e.get("timestamp") for e in tracker_events(raw) or []]
+    stamps = [e.get("timestamp") for e in tracker_events(raw, every_one=False) or []]
     numbers = [float(s) for s in stamps if isinstance(s, (int, float))]
     return max(numbers) if numbers else None
 

@@ -146,8 +146,8 @@ async def test_a_bad_replay_is_refused_and_changes_nothing(
         api: TestClient, redis: aioredis.Redis, rasa_store: RedisTrackerStore,  # noqa: F811
         domain: Domain, body: Any, says: str) -> None:  # noqa: F811
     await save(rasa_store, domain, all_talks()[:2])
-    await refused_and_nothing_changed(api, redis, REPLAY.format("calm"), body, await admin(api, redis),
-                                      says)
+    await refused_and_nothing_changed(api, redis, REPLAY.format("calm"), body,
+                                      await admin(api, redis), says)
 
 
 async def test_invalid_overrides_name_each_wrong_field(api: TestClient,
